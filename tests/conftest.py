@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 from simple_salesforce import Salesforce
@@ -25,7 +25,9 @@ def build_tiny_org(accounts: int = 4500) -> DemoOrg:
     org = DemoOrg(store)
     user = org.user_id
     ids = make_ids("001", 1, accounts)
-    now = pa.scalar(__import__("datetime").datetime(2026, 10, 1, 12, 0, 0), pa.timestamp("us"))
+    base = datetime(2026, 10, 1, 12, 0, 0)
+    # One hour apart, newest first: an incremental window after the first load holds only record 0.
+    stamps = pa.array([base - timedelta(hours=i) for i in range(accounts)], pa.timestamp("us"))
     store.load_tables({"Account": pa.table({
         "Id": ids,
         "Name": [f"Account {i:05d}" for i in range(accounts)],
@@ -37,11 +39,11 @@ def build_tiny_org(accounts: int = 4500) -> DemoOrg:
         "CurrencyIsoCode": ["USD" if i % 3 else "EUR" for i in range(accounts)],
         "External_Id__c": [f"ACC-{i:05d}" for i in range(accounts)],
         "IsDeleted": [False] * accounts,
-        "CreatedDate": pa.array([now.as_py()] * accounts, pa.timestamp("us")),
+        "CreatedDate": stamps,
         "CreatedById": [user] * accounts,
-        "LastModifiedDate": pa.array([now.as_py()] * accounts, pa.timestamp("us")),
+        "LastModifiedDate": stamps,
         "LastModifiedById": [user] * accounts,
-        "SystemModstamp": pa.array([now.as_py()] * accounts, pa.timestamp("us")),
+        "SystemModstamp": stamps,
     })})
     for i in range(3):
         store.insert("Opportunity", {

@@ -225,6 +225,22 @@ class OrgStore:
         where = "" if include_deleted or not sobject.has_is_deleted else ' WHERE NOT "IsDeleted"'
         return int(self.scalar(f"SELECT count(*) FROM data.{quote(sobject.name)}{where}"))
 
+    def export_csv_dir(self, directory: Path) -> list[Path]:
+        """Write every object as ``<ApiName>.csv`` in the format ``load_csv_dir`` reads back."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = []
+        with self._lock:
+            for sobject in self.schema:
+                path = directory / f"{sobject.name}.csv"
+                self._con.execute(
+                    f"COPY (SELECT * FROM data.{quote(sobject.name)} ORDER BY \"Id\") TO '{path}' "
+                    "(HEADER, DELIMITER ',', QUOTE '\"', TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%S.%gZ', "
+                    "DATEFORMAT '%Y-%m-%d')"
+                )
+                paths.append(path)
+        return paths
+
     def table(self, sobject_name: str) -> pa.Table:
         """Every stored row of an object, deleted ones included (for tests and CSV export)."""
         sobject = self._require(sobject_name)

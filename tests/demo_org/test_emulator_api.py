@@ -260,7 +260,7 @@ def test_bulk_query_pages_csv_by_locator(sf):
     assert len(rows) == 4500 and len({r["Id"] for r in rows}) == 4500
     assert rows[1]["AnnualRevenue"] == "1000.50"
     assert rows[0]["AnnualRevenue"] == ""
-    assert rows[0]["CreatedDate"] == "2026-10-01T12:00:00.000Z"
+    assert rows[0]["CreatedDate"] == "2026-10-01T12:00:00.000Z" and rows[1]["CreatedDate"] == "2026-10-01T11:00:00.000Z"
 
 
 def test_bulk_query_all_includes_deleted_and_refuses_compound_fields(sf):
