@@ -1,0 +1,21 @@
+"""The Dagster code location: every definition, assembled in this one place.
+
+Runs use the in-process executor: DuckDB allows one writer per file, and the embedded demo org lives in
+the run's process, so steps share it exactly as assets share one real org.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs import jobs, schedules
+from orchestration.defs.ingest.salesforce import assets as salesforce_assets
+from orchestration.defs.resources import build_resources
+
+defs = dg.Definitions(
+    assets=[*salesforce_assets.raw_assets],
+    jobs=jobs.all_jobs,
+    schedules=schedules.all_schedules,
+    resources=build_resources(),
+    executor=dg.in_process_executor,
+)
