@@ -364,14 +364,14 @@ def _objects() -> tuple[SObject, ...]:
 
     pricebook_entry = SObject("PricebookEntry", "Price Book Entry", "Price Book Entries", "01u", (
         id_field(),
-        calc(name_field(), "(SELECT p.Name FROM Product2 p WHERE p.Id = PricebookEntry.Product2Id)"),
+        calc(name_field(), "(SELECT p.Name FROM data.Product2 p WHERE p.Id = PricebookEntry.Product2Id)"),
         ref("Pricebook2Id", "Pricebook2", "Pricebook2", nillable=False, updateable=False),
         ref("Product2Id", "Product2", "Product2", nillable=False, updateable=False),
         money("UnitPrice", label="List Price", nillable=False),
         flag("IsActive", label="Active"),
         flag("UseStandardPrice", label="Use Standard Price"),
         calc(text("ProductCode"),
-             "(SELECT p.ProductCode FROM Product2 p WHERE p.Id = PricebookEntry.Product2Id)"),
+             "(SELECT p.ProductCode FROM data.Product2 p WHERE p.Id = PricebookEntry.Product2Id)"),
         currency_iso(),
         *audit_fields(),
     ))
@@ -428,6 +428,7 @@ def _objects() -> tuple[SObject, ...]:
         pick("Contract_Status__c", ("active", "renewed", "churned", "overdue", "future", "lost", "forecast"),
              label="Contract Status"),
         text("External_Id__c", length=64, external_id=True, unique=True, label="External ID"),
+        text("Product_Lookup_Key__c", length=255, label="Product (for a contract without line items)"),
         calc(number("Contract_Term_Months__c", precision=18, scale=0, label="Contract Term (Months)"),
              "CASE WHEN Start_Date__c IS NULL OR End_Date__c IS NULL THEN NULL "
              "ELSE datediff('month', Start_Date__c, End_Date__c + 1) END"),
@@ -441,21 +442,22 @@ def _objects() -> tuple[SObject, ...]:
         ref("PricebookEntryId", "PricebookEntry", "PricebookEntry", updateable=False),
         ref("Product2Id", "Product2", "Product2", updateable=False),
         calc(text("ProductCode"),
-             "(SELECT p.ProductCode FROM Product2 p WHERE p.Id = OpportunityLineItem.Product2Id)"),
+             "(SELECT p.ProductCode FROM data.Product2 p WHERE p.Id = OpportunityLineItem.Product2Id)"),
         calc(name_field(length=376, label="Opportunity Product Name"),
-             "(SELECT p.Name FROM Product2 p WHERE p.Id = OpportunityLineItem.Product2Id)"),
+             "(SELECT p.Name FROM data.Product2 p WHERE p.Id = OpportunityLineItem.Product2Id)"),
         number("Quantity", precision=12, scale=2, nillable=False),
         money("TotalPrice", label="Total Price"),
         money("UnitPrice", label="Sales Price"),
         calc(money("ListPrice", label="List Price"),
-             "(SELECT e.UnitPrice FROM PricebookEntry e WHERE e.Id = OpportunityLineItem.PricebookEntryId)"),
+             "(SELECT e.UnitPrice FROM data.PricebookEntry e WHERE e.Id = OpportunityLineItem.PricebookEntryId)"),
         date("ServiceDate", label="Date"),
         long_text("Description", length=255, label="Line Description"),
         date("Start_Date__c", label="Line Start Date"),
         date("End_Date__c", label="Line End Date"),
         money("Item_Assigned_ARR__c", label="Item Assigned ARR"),
         money("Item_Assigned_MRR__c", label="Item Assigned MRR"),
-        text("Product_Code_Text__c", length=255, label="Product Code (text)"),
+        # Imported lines often name their product in text: a 15- or 18-character Id, a SKU or a name.
+        text("Product_Lookup_Key__c", length=255, label="Product Lookup Key (Id, SKU or name)"),
         currency_iso(),
         *audit_fields(),
     ))
@@ -473,7 +475,7 @@ def _objects() -> tuple[SObject, ...]:
         read_only(pick("StatusCode", ("Draft", "Activated", "Cancelled"))),
         pick("Type", ("New", "Renewal", "Amendment")),
         calc(money("TotalAmount", label="Order Amount"),
-             "(SELECT COALESCE(SUM(i.Quantity * i.UnitPrice), 0) FROM OrderItem i "
+             "(SELECT COALESCE(SUM(i.Quantity * i.UnitPrice), 0) FROM data.OrderItem i "
              "WHERE i.OrderId = \"Order\".Id AND NOT i.IsDeleted)"),
         text("ffrrLegalEntity__c", length=80, label="Legal Entity"),
         ref("OwnerId", "User", "Owner", nillable=False),
@@ -495,6 +497,7 @@ def _objects() -> tuple[SObject, ...]:
         date("ServiceDate", label="Start Date"),
         date("EndDate", label="End Date"),
         long_text("Description", length=255, label="Line Description"),
+        calc(currency_iso(), "(SELECT o.CurrencyIsoCode FROM data.\"Order\" o WHERE o.Id = OrderItem.OrderId)"),
         number("SBQQ__ProrateMultiplier__c", precision=18, scale=4, label="Prorate Multiplier"),
         billing(pick("blng__ChargeType__c", ("One-Time", "Recurring", "Usage"), label="Charge Type")),
         billing(pick("blng__BillingFrequency__c", ("Monthly", "Quarterly", "Annual", "Invoice Plan"),
@@ -513,7 +516,7 @@ def _objects() -> tuple[SObject, ...]:
         date("blng__DueDate__c", label="Due Date"),
         pick("blng__InvoiceStatus__c", ("Draft", "Posted", "Cancelled", "Rebilled"), label="Status"),
         calc(money("blng__Subtotal__c", label="Subtotal"),
-             "(SELECT COALESCE(SUM(l.blng__Subtotal__c), 0) FROM blng__InvoiceLine__c l "
+             "(SELECT COALESCE(SUM(l.blng__Subtotal__c), 0) FROM data.blng__InvoiceLine__c l "
              "WHERE l.blng__Invoice__c = blng__Invoice__c.Id AND NOT l.IsDeleted)"),
         currency_iso(),
         *audit_fields(),
@@ -550,7 +553,7 @@ def _objects() -> tuple[SObject, ...]:
         date("blng__CreditNoteDate__c", label="Credit Note Date"),
         pick("blng__Status__c", ("Draft", "Posted", "Cancelled"), label="Status"),
         calc(money("blng__Subtotal__c", label="Subtotal"),
-             "(SELECT COALESCE(SUM(l.blng__Subtotal__c), 0) FROM blng__CreditNoteLine__c l "
+             "(SELECT COALESCE(SUM(l.blng__Subtotal__c), 0) FROM data.blng__CreditNoteLine__c l "
              "WHERE l.blng__CreditNote__c = blng__CreditNote__c.Id AND NOT l.IsDeleted)"),
         currency_iso(),
         *audit_fields(),

@@ -70,22 +70,12 @@ class OrgStore:
             self._con.execute(f"CREATE TABLE data.{quote(sobject.name)} ({columns}, PRIMARY KEY (\"Id\"))")
         self._create_views(list(self.schema))
 
-    def _create_views(self, pending: list[SObject]) -> None:
-        """Create the views, each after the views its formulas read from."""
-        while pending:
-            deferred = []
-            for sobject in pending:
-                name = quote(sobject.name)
-                formulas = "".join(f", ({f.formula}) AS {quote(f.name)}" for f in sobject.fields if f.calculated)
-                try:
-                    self._con.execute(
-                        f"CREATE VIEW main.{name} AS SELECT {name}.*{formulas} FROM data.{name} AS {name}"
-                    )
-                except duckdb.CatalogException:
-                    deferred.append(sobject)
-            if len(deferred) == len(pending):
-                raise RuntimeError(f"formula fields form a cycle: {[o.name for o in deferred]}")
-            pending = deferred
+    def _create_views(self, sobjects: list[SObject]) -> None:
+        """One view per object; formulas read other objects' stored columns from ``data``, never views."""
+        for sobject in sobjects:
+            name = quote(sobject.name)
+            formulas = "".join(f", ({f.formula}) AS {quote(f.name)}" for f in sobject.fields if f.calculated)
+            self._con.execute(f"CREATE VIEW main.{name} AS SELECT {name}.*{formulas} FROM data.{name} AS {name}")
 
     # ------------------------------------------------------------------------------------------
     # Loading
