@@ -46,7 +46,10 @@ def main() -> int:
     started = time.monotonic()
     job = defs.get_job_def("revenue_pipeline")
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     elapsed = time.monotonic() - started
     failed = [event.step_key for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
     print()
