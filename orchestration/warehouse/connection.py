@@ -17,6 +17,8 @@ import duckdb
 log = logging.getLogger(__name__)
 
 LOCK_MESSAGES = ("Could not set lock", "Conflicting lock", "lock on file")
+# Files are created in a storage format that DuckDB 1.4+ clients (the duckdb CLI, BI tools) can open.
+STORAGE_COMPATIBILITY = "v1.4.0"
 
 
 def is_lock_error(error: BaseException) -> bool:
@@ -34,7 +36,8 @@ def connect(path: str | Path, *, read_only: bool = False, wait_seconds: float = 
     delay = 0.05
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            config = {} if path.exists() else {"storage_compatibility_version": STORAGE_COMPATIBILITY}
+            con = duckdb.connect(str(path), read_only=read_only, config=config)
             con.execute("SET TimeZone = 'UTC'")
             return con
         except (duckdb.IOException, duckdb.ConnectionException) as error:
