@@ -9,6 +9,11 @@ export REVENUE_DUCKDB_PATH ?= $(CURDIR)/data/revenue.duckdb
 
 .PHONY: install demo test dev lint format clean
 
+# Dagster keeps runs, logs and schedules here; telemetry stays off.
+$(DAGSTER_HOME)/dagster.yaml:
+	@mkdir -p $(DAGSTER_HOME)
+	@printf 'telemetry:\n  enabled: false\n' > $@
+
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -17,15 +22,13 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-demo: install  ## run the whole pipeline on the embedded demo org into data/revenue.duckdb
-	@mkdir -p $(DAGSTER_HOME)
+demo: install $(DAGSTER_HOME)/dagster.yaml  ## run the whole pipeline on the embedded demo org into data/revenue.duckdb
 	$(BIN)/python -m orchestration.demo
 
 test: install  ## run the test suite
 	$(BIN)/python -m pytest
 
-dev: install  ## the Dagster UI on http://127.0.0.1:3000
-	@mkdir -p $(DAGSTER_HOME)
+dev: install $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -w workspace.yaml
 
 lint: install
