@@ -22,13 +22,20 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-demo: install $(DAGSTER_HOME)/dagster.yaml  ## run the whole pipeline on the embedded demo org into data/revenue.duckdb
+# The dbt manifest Dagster builds its assets from; re-parsed whenever the dbt project changes.
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds -type f 2>/dev/null) \
+	dbt_project/dbt_project.yml dbt_project/profiles.yml
+$(MANIFEST): $(STAMP) $(DBT_SOURCES)
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
+
+demo: install $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml  ## run the whole pipeline on the embedded demo org into data/revenue.duckdb
 	$(BIN)/python -m orchestration.demo
 
-test: install  ## run the test suite
+test: install $(MANIFEST)  ## run the test suite
 	$(BIN)/python -m pytest
 
-dev: install $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI on http://127.0.0.1:3000
+dev: install $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -w workspace.yaml
 
 lint: install

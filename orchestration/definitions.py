@@ -11,9 +11,10 @@ import dagster as dg
 from orchestration.defs import jobs, schedules
 from orchestration.defs.ingest.salesforce import assets as salesforce_assets
 from orchestration.defs.resources import build_resources
+from orchestration.defs.transform.assets import revenue_models
 
 defs = dg.Definitions(
-    assets=[*salesforce_assets.raw_assets],
+    assets=[*salesforce_assets.raw_assets, revenue_models],
     jobs=jobs.all_jobs,
     schedules=schedules.all_schedules,
     resources=build_resources(),

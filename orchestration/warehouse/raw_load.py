@@ -150,6 +150,12 @@ def _load(con, sobject, table, plan, spool, run_id, full, reconcile_ids, now) ->
         f"WHERE \"Id\" IS NOT NULL QUALIFY row_number() OVER (PARTITION BY \"Id\" {order}) = 1",
         [now, run_id],
     )
+    # The issue log holds the current problems: records read again are judged afresh.
+    if full:
+        con.execute(f"DELETE FROM {ISSUES_TABLE} WHERE object = ?", [sobject])
+    else:
+        con.execute(f"DELETE FROM {ISSUES_TABLE} WHERE object = ? AND record_id IN (SELECT \"Id\" FROM _stage)",
+                    [sobject])
     _record_issues(con, sobject, plan, run_id, now, result)
 
     existed = table_exists(con, table)

@@ -502,6 +502,10 @@ def test_missing_fx_rate_hits_a_booked_contract(org):
         and o["Start_Date__c"].replace(day=1) == gap_start
     ]
     assert rate["IsoCode"] == "AUD" and hit
+    # Salesforce semantics: a rate applies from StartDate up to NextStartDate; nothing covers the gap.
+    assert rate["NextStartDate"] == gap_start
+    aud = [r for r in rows(org, "DatedConversionRate") if r["IsoCode"] == "AUD"]
+    assert not [r for r in aud if r["StartDate"] <= gap_start < r["NextStartDate"]]
 
 
 # ---------------------------------------------------------------------------------------------

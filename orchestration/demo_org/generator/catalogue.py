@@ -384,6 +384,9 @@ def dated_conversion_rates(ctx: Context, admin: str, gap_month: np.datetime64) -
     iso_a, start_a = np.array(iso), np.array(start, dtype="datetime64[D]")
     same_next = np.append(iso_a[1:] == iso_a[:-1], False)
     next_start = np.where(same_next, np.append(start_a[1:], start_a[-1]), np.datetime64("9999-12-31"))
+    # The rate before the gap ends where the missing month begins, so no AUD rate is in force that month.
+    before_gap = int(np.flatnonzero((iso_a == AUD) & (start_a < gap_month) & (next_start > gap_month))[0])
+    next_start[before_gap] = gap_month
     n = len(iso)
     ids = id_array("04w", n)
     created = start_a - 3 * DAY  # loaded by finance just before each month starts
@@ -399,13 +402,12 @@ def dated_conversion_rates(ctx: Context, admin: str, gap_month: np.datetime64) -
             **ctx.audit(rng, created, created, admin),
         },
     )
-    before_gap = int(np.flatnonzero((iso_a == AUD) & (next_start > gap_month))[0])
     ctx.plant(
         "DatedConversionRate",
         ids[before_gap].as_py(),
         "NextStartDate",
         "missing_fx_rate_currency",
-        f"no AUD rate for the month starting {gap_month}: this row's NextStartDate skips it, so AUD "
-        f"contracts starting that month have no rate in force",
+        f"no AUD rate for the month starting {gap_month}: this row ends there and the next AUD rate starts a "
+        f"month later, so AUD contracts starting that month have no rate in force",
     )
     return table

@@ -1,0 +1,43 @@
+-- Every problem found in the Salesforce data, one row each: the object, record Id and field, the rule,
+-- its severity and what the pipeline did about it. A bad record is reported here and handled by the
+-- documented rule; it is never silently dropped.
+
+{%- set load_issues = adapter.get_relation(database=target.database, schema='raw', identifier='_load_issues')
+                      if execute else none %}
+
+with issues as (
+
+    select * from {{ ref('int_data_issues__contracts') }}
+    union all
+    select * from {{ ref('int_data_issues__links') }}
+    union all
+    select 'Product2', product_id, 'ProductCode', 'duplicate SKU', 'warning',
+           'SKU ''' || sku || ''' is shared by more than one active product; lookups by SKU are ambiguous',
+           null
+    from {{ ref('dim_products') }} where has_duplicate_sku
+    union all
+    select 'Account', account_id, 'ARR', 'negative account ARR', 'error',
+           'ARR at ' || month_end || ' is ' || arr || ': downsells exceed what the account had',
+           null
+    from {{ ref('fct_arr_monthly') }} where arr < 0
+    {%- if load_issues %}
+    union all
+    select object, record_id, field, 'value does not fit the field type', 'error',
+           message || ' (value ' || coalesce('''' || left(value, 100) || '''', 'empty') || ')', null
+    from {{ load_issues }}
+    {%- endif %}
+
+)
+
+select
+    md5(concat_ws('|', object, record_id, field, rule, related_record_id)) as issue_id,
+    object,
+    record_id,
+    field,
+    rule,
+    severity,
+    message,
+    related_record_id,
+    {{ as_of_date() }} as as_of_date
+
+from issues

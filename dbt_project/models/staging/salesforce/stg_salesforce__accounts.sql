@@ -1,0 +1,41 @@
+{%- set columns = salesforce_columns(source('salesforce', 'account')) -%}
+
+with source as (
+
+    select * from {{ source('salesforce', 'account') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ sf_id('"Id"') }} as account_id,
+        {{ sf_id('"ParentId"') }} as parent_account_id,
+        {{ sf_id('"OwnerId"') }} as owner_id,
+
+        -- attributes
+        "Name" as account_name,
+        {{ sf_field(columns, 'Type') }} as account_type,
+        {{ sf_field(columns, 'Industry') }} as industry,
+        {{ sf_field(columns, 'BillingCity') }} as billing_city,
+        {{ sf_field(columns, 'BillingCountry') }} as billing_country,
+        {{ sf_field(columns, 'CurrencyIsoCode', "'" ~ var('corporate_currency') ~ "'") }} as currency_code,
+
+        -- amounts
+        {{ sf_field(columns, 'AnnualRevenue') }} as annual_revenue,
+        {{ sf_field(columns, 'NumberOfEmployees') }} as number_of_employees,
+
+        -- dates
+        "CreatedDate" as created_at,
+        "SystemModstamp" as modified_at,
+
+        -- flags
+        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted,
+        _extracted_at as extracted_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,40 @@
+{%- set columns = salesforce_columns(source('salesforce', 'blng__creditnoteline__c')) -%}
+
+with source as (
+
+    select * from {{ source('salesforce', 'blng__creditnoteline__c') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ sf_id('"Id"') }} as credit_note_line_id,
+        {{ sf_id(sf_field(columns, 'blng__CreditNote__c')) }} as credit_note_id,
+        {{ sf_id(sf_field(columns, 'blng__InvoiceLine__c')) }} as invoice_line_id,
+        {{ sf_id(sf_field(columns, 'blng__Product__c')) }} as product_id,
+
+        -- attributes
+        {{ sf_field(columns, 'Name') }} as credit_note_line_number,
+        {{ sf_field(columns, 'blng__Status__c') }} as credit_note_line_status,
+        {{ sf_field(columns, 'CurrencyIsoCode', "'" ~ var('corporate_currency') ~ "'") }} as currency_code,
+
+        -- amounts (positive in Salesforce; recognised as the inverse)
+        {{ sf_field(columns, 'blng__Subtotal__c') }} as subtotal,
+
+        -- recognition
+        {{ recognition_fields(columns) }},
+
+        -- dates
+        {{ sf_field(columns, 'blng__StartDate__c') }} as start_date,
+        {{ sf_field(columns, 'blng__EndDate__c') }} as end_date,
+
+        -- flags
+        coalesce({{ sf_field(columns, 'IsDeleted', 'false') }}, false) or coalesce(_hard_deleted, false) as is_deleted
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,35 @@
+{%- set columns = salesforce_columns(source('salesforce', 'blng__creditnote__c')) -%}
+
+with source as (
+
+    select * from {{ source('salesforce', 'blng__creditnote__c') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ sf_id('"Id"') }} as credit_note_id,
+        {{ sf_id(sf_field(columns, 'blng__Account__c')) }} as account_id,
+        {{ sf_id(sf_field(columns, 'blng__RelatedInvoice__c')) }} as source_invoice_id,
+
+        -- attributes
+        {{ sf_field(columns, 'Name') }} as credit_note_number,
+        {{ sf_field(columns, 'blng__Status__c') }} as credit_note_status,
+        {{ sf_field(columns, 'CurrencyIsoCode', "'" ~ var('corporate_currency') ~ "'") }} as currency_code,
+
+        -- amounts
+        {{ sf_field(columns, 'blng__Subtotal__c') }} as subtotal,
+
+        -- dates
+        {{ sf_field(columns, 'blng__CreditNoteDate__c') }} as credit_note_date,
+
+        -- flags
+        coalesce({{ sf_field(columns, 'IsDeleted', 'false') }}, false) or coalesce(_hard_deleted, false) as is_deleted
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,36 @@
+{%- set columns = salesforce_columns(source('salesforce', 'blng__invoice__c')) -%}
+
+with source as (
+
+    select * from {{ source('salesforce', 'blng__invoice__c') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ sf_id('"Id"') }} as invoice_id,
+        {{ sf_id(sf_field(columns, 'blng__Account__c')) }} as account_id,
+        {{ sf_id(sf_field(columns, 'blng__Order__c')) }} as order_id,
+
+        -- attributes
+        {{ sf_field(columns, 'Name') }} as invoice_number,
+        {{ sf_field(columns, 'blng__InvoiceStatus__c') }} as invoice_status,
+        {{ sf_field(columns, 'CurrencyIsoCode', "'" ~ var('corporate_currency') ~ "'") }} as currency_code,
+
+        -- amounts
+        {{ sf_field(columns, 'blng__Subtotal__c') }} as subtotal,
+
+        -- dates
+        {{ sf_field(columns, 'blng__InvoiceDate__c') }} as invoice_date,
+        {{ sf_field(columns, 'blng__DueDate__c') }} as due_date,
+
+        -- flags
+        coalesce({{ sf_field(columns, 'IsDeleted', 'false') }}, false) or coalesce(_hard_deleted, false) as is_deleted
+
+    from source
+
+)
+
+select * from renamed

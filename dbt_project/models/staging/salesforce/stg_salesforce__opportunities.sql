@@ -1,0 +1,63 @@
+{%- set columns = salesforce_columns(source('salesforce', 'opportunity')) -%}
+
+with source as (
+
+    select * from {{ source('salesforce', 'opportunity') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ sf_id('"Id"') }} as opportunity_id,
+        {{ sf_id('"AccountId"') }} as account_id,
+        {{ sf_id('"OwnerId"') }} as owner_id,
+        {{ sf_id(sf_field(columns, 'Pricebook2Id')) }} as pricebook_id,
+
+        -- contract links (configured fields)
+        {{ sf_id(sf_field(columns, var('renews_field'))) }} as renews_opportunity_id,
+        {{ sf_id(sf_field(columns, var('renewed_by_field'))) }} as renewed_by_opportunity_id,
+        {{ sf_id(sf_field(columns, var('amends_field'))) }} as amends_opportunity_id,
+        {{ sf_id(sf_field(columns, var('amended_by_field'))) }} as amended_by_opportunity_id,
+
+        -- attributes
+        "Name" as opportunity_name,
+        "StageName" as stage_name,
+        {{ sf_field(columns, 'Type') }} as opportunity_type,
+        {{ sf_field(columns, 'LeadSource') }} as lead_source,
+        {{ sf_field(columns, 'ForecastCategory') }} as forecast_category,
+        {{ sf_field(columns, 'CurrencyIsoCode', "'" ~ var('corporate_currency') ~ "'") }} as currency_code,
+        nullif(trim({{ sf_field(columns, var('contract_product_field'), 'null::varchar') }}), '') as product_lookup_key,
+
+        -- amounts
+        "Amount" as amount,
+        {{ sf_field(columns, 'Probability') }} as probability,
+        cast({{ sf_field(columns, var('assigned_arr_field')) }} as decimal(18, 2)) as assigned_arr,
+        cast({{ sf_field(columns, var('assigned_mrr_field')) }} as decimal(18, 2)) as assigned_mrr,
+
+        -- dates
+        "CloseDate" as close_date,
+        cast({{ sf_field(columns, var('contract_start_date_field')) }} as date) as contract_start_date,
+        cast({{ sf_field(columns, var('contract_end_date_field')) }} as date) as contract_end_date,
+        cast({{ sf_field(columns, var('termination_date_field')) }} as date) as termination_date,
+        cast({{ sf_field(columns, var('terminated_effective_date_field')) }} as date) as terminated_effective_date,
+        "CreatedDate" as created_at,
+        "SystemModstamp" as modified_at,
+
+        -- flags
+        {%- if var('opportunity_import_filter_field') %}
+        coalesce(cast({{ sf_field(columns, var('opportunity_import_filter_field'), 'false') }} as boolean), false)
+            as passes_import_filter,
+        {%- else %}
+        true as passes_import_filter,
+        {%- endif %}
+        coalesce({{ sf_field(columns, 'IsClosed', 'false') }}, false) as is_closed,
+        coalesce({{ sf_field(columns, 'IsWon', 'false') }}, false) as is_won,
+        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,45 @@
+{%- set columns = salesforce_columns(source('salesforce', 'opportunitylineitem')) -%}
+
+with source as (
+
+    select * from {{ source('salesforce', 'opportunitylineitem') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ sf_id('"Id"') }} as line_item_id,
+        {{ sf_id('"OpportunityId"') }} as opportunity_id,
+        {{ sf_id(sf_field(columns, 'Product2Id')) }} as product_id,
+        {{ sf_id(sf_field(columns, 'PricebookEntryId')) }} as pricebook_entry_id,
+
+        -- attributes
+        nullif(trim({{ sf_field(columns, var('line_product_lookup_field'), 'null::varchar') }}), '') as product_lookup_key,
+        {{ sf_field(columns, 'ProductCode') }} as product_code,
+        {{ sf_field(columns, 'Name') }} as line_name,
+        {{ sf_field(columns, 'CurrencyIsoCode', "'" ~ var('corporate_currency') ~ "'") }} as currency_code,
+        {{ sf_field(columns, 'SortOrder') }} as sort_order,
+
+        -- amounts
+        "Quantity" as quantity,
+        "UnitPrice" as unit_price,
+        "TotalPrice" as total_price,
+        {{ sf_field(columns, 'ListPrice') }} as list_price,
+        cast({{ sf_field(columns, var('item_assigned_arr_field')) }} as decimal(18, 2)) as item_assigned_arr,
+        cast({{ sf_field(columns, var('item_assigned_mrr_field')) }} as decimal(18, 2)) as item_assigned_mrr,
+
+        -- dates
+        {{ sf_field(columns, 'ServiceDate') }} as service_date,
+        cast({{ sf_field(columns, var('line_start_date_field')) }} as date) as line_start_date,
+        cast({{ sf_field(columns, var('line_end_date_field')) }} as date) as line_end_date,
+
+        -- flags
+        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted
+
+    from source
+
+)
+
+select * from renamed

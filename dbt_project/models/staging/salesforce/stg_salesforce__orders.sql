@@ -1,0 +1,39 @@
+{%- set columns = salesforce_columns(source('salesforce', 'order')) -%}
+
+with source as (
+
+    select * from {{ source('salesforce', 'order') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ sf_id('"Id"') }} as order_id,
+        {{ sf_id('"AccountId"') }} as account_id,
+        {{ sf_id(sf_field(columns, 'OpportunityId')) }} as opportunity_id,
+        {{ sf_id(sf_field(columns, 'Pricebook2Id')) }} as pricebook_id,
+
+        -- attributes
+        {{ sf_field(columns, 'OrderNumber') }} as order_number,
+        "Status" as order_status,
+        {{ sf_field(columns, 'Type') }} as order_type,
+        {{ sf_field(columns, 'ffrrLegalEntity__c') }} as legal_entity,
+        {{ sf_field(columns, 'CurrencyIsoCode', "'" ~ var('corporate_currency') ~ "'") }} as currency_code,
+
+        -- amounts
+        {{ sf_field(columns, 'TotalAmount') }} as total_amount,
+
+        -- dates
+        "EffectiveDate" as effective_date,
+        {{ sf_field(columns, 'EndDate') }} as end_date,
+
+        -- flags
+        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,39 @@
+{%- set columns = salesforce_columns(source('salesforce', 'product2')) -%}
+
+with source as (
+
+    select * from {{ source('salesforce', 'product2') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ sf_id('"Id"') }} as product_id,
+
+        -- attributes
+        nullif(trim("ProductCode"), '') as product_code,
+        "Name" as product_name,
+        {{ sf_field(columns, 'Family') }} as product_family,
+        {{ sf_field(columns, 'Description') }} as description,
+        {{ sf_field(columns, 'Default_Recognition_Template__c') }} as default_recognition_template,
+        {{ sf_field(columns, 'CurrencyIsoCode', "'" ~ var('corporate_currency') ~ "'") }} as currency_code,
+
+        -- amounts (per unit)
+        cast({{ sf_field(columns, var('product_ssp_field')) }} as decimal(18, 2)) as standalone_selling_price,
+        cast({{ sf_field(columns, var('product_unit_cost_field')) }} as decimal(18, 2)) as unit_cost,
+
+        -- flags
+        coalesce("IsActive", false) as is_active,
+        cast({{ sf_field(columns, var('product_recurring_field')) }} as boolean) as is_recurring_raw,
+        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted,
+
+        -- dates
+        "SystemModstamp" as modified_at
+
+    from source
+
+)
+
+select * from renamed

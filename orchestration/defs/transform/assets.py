@@ -1,0 +1,44 @@
+"""Every dbt model as a Dagster asset downstream of its raw tables; every dbt test as an asset check.
+
+Asset keys, groups and owners come from dbt itself (sources' and folders' ``meta.dagster``), so the
+business structure lives in the dbt project, not in Python.
+"""
+
+import os
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.transform.project import dbt_project
+from orchestration.paths import DATABASE_ENV
+
+translator = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+class DbtBuildConfig(dg.Config):
+    """Run configuration for the models: the as-of date for statuses and ARR, and dbt vars."""
+
+    as_of_date: str | None = None
+    vars: dict[str, str] = {}
+
+
+def dbt_vars(config: DbtBuildConfig) -> dict[str, str]:
+    values = dict(config.vars)
+    if config.as_of_date:
+        values["as_of_date"] = config.as_of_date
+    return values
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)
+def revenue_models(context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource,
+                   warehouse: WarehouseResource):
+    # dbt reads the warehouse path from the environment (profiles.yml); point it at this run's file.
+    os.environ[DATABASE_ENV] = str(warehouse.path)
+    args = ["build"]
+    values = dbt_vars(config)
+    if values:
+        import json
+
+        args += ["--vars", json.dumps(values)]
+    yield from dbt.cli(args, context=context).stream()
