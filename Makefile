@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export REVENUE_DUCKDB_PATH ?= $(CURDIR)/data/revenue.duckdb
 
-.PHONY: install demo test dev lint format clean
+.PHONY: install demo test dev docs lint format clean
 
 # Dagster keeps runs, logs and schedules here; telemetry stays off.
 $(DAGSTER_HOME)/dagster.yaml:
@@ -37,6 +37,10 @@ test: install $(MANIFEST)  ## run the test suite
 
 dev: install $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -w workspace.yaml
+
+docs: install $(MANIFEST)  ## dbt docs for the models, on http://127.0.0.1:8080 (after make demo)
+	cd dbt_project && ../$(BIN)/dbt docs generate --profiles-dir . && \
+		../$(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080 --no-browser
 
 lint: install
 	$(BIN)/ruff check .

@@ -35,6 +35,38 @@ def _summary(database) -> list[str]:
     return lines
 
 
+def _marts_summary(database) -> list[str]:
+    """The headline numbers an analyst would check first."""
+    from orchestration.warehouse.connection import connection
+
+    queries = {
+        "contracts (Booked / Lost / Forecast)": """
+            select count(*) || ' (' || count(*) filter (where stage_category = 'Booked') || ' / '
+                || count(*) filter (where stage_category = 'Lost') || ' / '
+                || count(*) filter (where stage_category = 'Forecast') || ')' from marts.fct_contracts""",
+        "active contracts": "select count(*) from marts.fct_contracts where status = 'active'",
+        "renewal chains": "select count(*) from marts.fct_renewal_chains",
+        "ARR at the last month end": """
+            select currency_code || ' ' || format('{:,.2f}', ending_arr) || ' on ' || month_end
+            from marts.fct_arr_movements order by month_end desc limit 1""",
+        "NRR / GRR (trailing 12 months)": """
+            select format('{:.1f}% / {:.1f}%', nrr * 100, grr * 100)
+            from marts.fct_retention order by month_end desc limit 1""",
+        "data issues (errors / warnings)": """
+            select count(*) || ' (' || count(*) filter (where severity = 'error') || ' / '
+                || count(*) filter (where severity = 'warning') || ')' from marts.fct_data_issues""",
+    }
+    lines = ["", "  marts"]
+    with connection(database, read_only=True) as con:
+        for label, sql in queries.items():
+            try:
+                value = con.execute(sql).fetchall()[0][0]
+            except Exception as error:  # a mart that did not build: say so instead of failing the summary
+                value = f"not available ({type(error).__name__})"
+            lines.append(f"  {label:<38} {value}")
+    return lines
+
+
 def main() -> int:
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home"))
     os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
@@ -44,7 +76,7 @@ def main() -> int:
     from orchestration.definitions import defs
 
     started = time.monotonic()
-    job = defs.get_job_def("revenue_pipeline")
+    job = defs.resolve_job_def("revenue_pipeline")
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance, raise_on_error=False,
@@ -58,7 +90,7 @@ def main() -> int:
         print(f"Failed steps: {', '.join(failed)} (see `make dev` → Runs for the logs)")
     database = resolve_database()
     if database.exists():
-        print("\n".join(_summary(database)))
+        print("\n".join(_summary(database) + _marts_summary(database)))
     return 0 if result.success else 1
 
 

@@ -4,6 +4,7 @@ Asset keys, groups and owners come from dbt itself (sources' and folders' ``meta
 business structure lives in the dbt project, not in Python.
 """
 
+import json
 import os
 
 import dagster as dg
@@ -33,12 +34,17 @@ def dbt_vars(config: DbtBuildConfig) -> dict[str, str]:
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)
 def revenue_models(context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource,
                    warehouse: WarehouseResource):
-    # dbt reads the warehouse path from the environment (profiles.yml); point it at this run's file.
-    os.environ[DATABASE_ENV] = str(warehouse.path)
     args = ["build"]
     values = dbt_vars(config)
     if values:
-        import json
-
         args += ["--vars", json.dumps(values)]
-    yield from dbt.cli(args, context=context).stream()
+    # dbt reads the warehouse path from the environment (profiles.yml): point it at this run's file.
+    previous = os.environ.get(DATABASE_ENV)
+    os.environ[DATABASE_ENV] = str(warehouse.path)
+    try:
+        yield from dbt.cli(args, context=context).stream()
+    finally:
+        if previous is None:
+            os.environ.pop(DATABASE_ENV, None)
+        else:
+            os.environ[DATABASE_ENV] = previous

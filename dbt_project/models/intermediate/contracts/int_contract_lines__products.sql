@@ -44,7 +44,7 @@ synthetic_lines as (
         true as is_synthetic,
         contracts.product_lookup_key as lookup_value,
         '{{ var("contract_product_field") }}' as lookup_field,
-        cast(1 as double) as quantity,
+        cast(1 as decimal(12, 2)) as quantity,
         contracts.amount as unit_price,
         contracts.amount as total_price,
         cast(null as date) as service_date,

@@ -3,7 +3,8 @@
 --   Booked: churned (Termination Date set and the Terminated Effective Date reached, or its renewal is
 --   Lost and the Terminated Effective Date is reached); future (starts after the date); active (start ≤
 --   date ≤ end); renewed (ended, and a Booked renewal exists); overdue (ended, neither renewed nor churned).
---   An amendment shares its parent's fate: churned with it, and once ended, renewed or overdue with it.
+--   An amendment shares its parent's fate: churned with it and, once both have ended, renewed or overdue
+--   with it.
 
 with contracts as (
 
@@ -94,7 +95,8 @@ select
         when own_status.status in ('lost', 'forecast', 'future') or parent_status.status is null
             then own_status.status
         when parent_status.status = 'churned' then 'churned'
-        when own_status.status = 'overdue' then parent_status.status
+        when own_status.status = 'overdue' and parent_status.status in ('renewed', 'overdue')
+            then parent_status.status
         else own_status.status
     end as status,
     coalesce(own_status.churn_date,

@@ -46,6 +46,14 @@ from lines where date_error = 'missing_end_date'
 
 union all
 
+select source_object, line_id, '{{ var("line_start_date_field") }}',
+       'missing start date', 'error',
+       'line without a start date on the contract, the line or the opportunity: no term, MRR or ARR is computed',
+       contract_id
+from lines where date_error = 'missing_start_date'
+
+union all
+
 select source_object, line_id, '{{ var("line_end_date_field") }}',
        'end before start', 'error',
        'end date ' || end_date || ' is before start date ' || start_date || ': no term, MRR or ARR is computed',

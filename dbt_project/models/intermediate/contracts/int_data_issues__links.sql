@@ -51,7 +51,7 @@ from resolved where not is_kept
 
 union all
 
-select 'Opportunity', unnest(cycle_members), '{{ var("renews_field") }}',
+select distinct 'Opportunity', unnest(cycle_members), '{{ var("renews_field") }}',
        'renewal cycle', 'error',
        'renewal links form a cycle of ' || cycle_length || ' contracts (' || array_to_string(cycle_members, ', ')
            || '); the chain is broken before its earliest contract',

@@ -1,7 +1,24 @@
 -- Renewal chains: each contract with its chain (the root contract's Id), its position from the root,
 -- and the previous and next contract, walked from every root along the kept, cycle-free links.
+-- Amendments are not links of a chain: they change a contract within its term (fct_contracts puts them
+-- in their parent's chain).
 
-with recursive edges as (
+with recursive amendments as (
+
+    select distinct child_id as contract_id
+    from {{ ref('int_contract_links') }}
+    where link_type = 'amendment' and not is_self_link
+
+),
+
+contracts as (
+
+    select opportunity_id as contract_id from {{ ref('int_contracts__scoped') }}
+    where opportunity_id not in (select contract_id from amendments)
+
+),
+
+edges as (
 
     select links.parent_id, links.child_id, links.parent_end_date, links.child_start_date
     from {{ ref('int_contract_links__resolved') }} as links
@@ -11,12 +28,8 @@ with recursive edges as (
           where cycles.graph = 'kept'
             and cycles.broken_parent_id = links.parent_id and cycles.broken_child_id = links.child_id
       )
-
-),
-
-contracts as (
-
-    select opportunity_id as contract_id from {{ ref('int_contracts__scoped') }}
+      and links.parent_id in (select contract_id from contracts)
+      and links.child_id in (select contract_id from contracts)
 
 ),
 

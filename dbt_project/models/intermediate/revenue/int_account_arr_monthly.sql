@@ -1,4 +1,5 @@
--- Each account's ARR at every month end, from the month of its first contribution to the as-of month.
+-- Each account's ARR at every month end, from the month of its first contribution to the last month end
+-- on or before the as-of date (the current, unfinished month has no row: dim_accounts holds ARR today).
 -- A contribution counts at a month end that falls within its dates: it starts at the first month end on
 -- or after its start, and stops after the last month end on or before its end. Rather than joining every
 -- contribution to every month, each one becomes a +ARR and a −ARR event, summed cumulatively per account.
@@ -45,7 +46,7 @@ months as (
     select last_day(month_start)::date as month_end
     from range(
         (select date_trunc('month', min(month_end)) from deltas),
-        date_trunc('month', {{ as_of_date() }}) + interval 1 month,
+        date_trunc('month', {{ as_of_date() }} + 1),
         interval 1 month
     ) as grid(month_start)
 

@@ -29,15 +29,16 @@ select
     lines.lookup_value as product_lookup_value,
     lines.is_synthetic as is_single_line_contract,
 
-    -- amounts in the contract currency
+    -- amounts in the contract currency; MRR/ARR/ACV are DOUBLE, rounded HALF-UP via 9 decimals so that an exact
+    -- half cent the DOUBLE holds as x.xx4999… still rounds up (ACV = ARR + one-time to the cent)
     lines.quantity,
     lines.unit_price,
     cast(lines.term_revenue as decimal(18, 2)) as term_revenue,
     cast(lines.one_time_revenue as decimal(18, 2)) as one_time_revenue,
-    cast(round(lines.mrr, 2) as decimal(18, 2)) as mrr,
-    cast(round(lines.arr, 2) as decimal(18, 2)) as arr,
+    cast(round(cast(lines.mrr as decimal(38, 9)), 2) as decimal(18, 2)) as mrr,
+    cast(round(cast(lines.arr as decimal(38, 9)), 2) as decimal(18, 2)) as arr,
     lines.currency_code,
-    cast(round(lines.arr / contracts.conversion_rate, 2) as decimal(18, 2)) as arr_corporate,
+    cast(round(cast(lines.arr / contracts.conversion_rate as decimal(38, 9)), 2) as decimal(18, 2)) as arr_corporate,
 
     -- dates after the override rule
     lines.start_date,

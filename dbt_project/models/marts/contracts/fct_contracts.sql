@@ -38,7 +38,8 @@ select
     -- ids
     contracts.contract_id,
     contracts.account_id,
-    chains.chain_id as renewal_chain_id,
+    -- an amendment belongs to the chain of the contract it amends
+    coalesce(chains.chain_id, parent_chains.chain_id) as renewal_chain_id,
     chains.previous_contract_id as renews_contract_id,
     chains.next_contract_id as renewed_by_contract_id,
     amendments.amends_contract_id,
@@ -67,19 +68,20 @@ select
     status.churn_date,
     status.as_of_date,
 
-    -- amounts in the contract currency
+    -- amounts in the contract currency; MRR/ARR/ACV are DOUBLE, rounded HALF-UP via 9 decimals so that an exact
+    -- half cent the DOUBLE holds as x.xx4999… still rounds up (ACV = ARR + one-time to the cent)
     cast(contracts.total_amount as decimal(18, 2)) as total_amount,
-    cast(round(contracts.mrr, 2) as decimal(18, 2)) as mrr,
-    cast(round(contracts.arr, 2) as decimal(18, 2)) as arr,
-    cast(round(contracts.acv, 2) as decimal(18, 2)) as acv,
+    cast(round(cast(contracts.mrr as decimal(38, 9)), 2) as decimal(18, 2)) as mrr,
+    cast(round(cast(contracts.arr as decimal(38, 9)), 2) as decimal(18, 2)) as arr,
+    cast(round(cast(contracts.acv as decimal(38, 9)), 2) as decimal(18, 2)) as acv,
     cast(contracts.one_time_revenue as decimal(18, 2)) as one_time_revenue,
 
     -- amounts in the corporate currency (rate in force on the start date)
     contracts.conversion_rate,
-    cast(round(contracts.total_amount / contracts.conversion_rate, 2) as decimal(18, 2)) as total_amount_corporate,
-    cast(round(contracts.mrr / contracts.conversion_rate, 2) as decimal(18, 2)) as mrr_corporate,
-    cast(round(contracts.arr / contracts.conversion_rate, 2) as decimal(18, 2)) as arr_corporate,
-    cast(round(contracts.acv / contracts.conversion_rate, 2) as decimal(18, 2)) as acv_corporate,
+    cast(round(cast(contracts.total_amount / contracts.conversion_rate as decimal(38, 9)), 2) as decimal(18, 2)) as total_amount_corporate,
+    cast(round(cast(contracts.mrr / contracts.conversion_rate as decimal(38, 9)), 2) as decimal(18, 2)) as mrr_corporate,
+    cast(round(cast(contracts.arr / contracts.conversion_rate as decimal(38, 9)), 2) as decimal(18, 2)) as arr_corporate,
+    cast(round(cast(contracts.acv / contracts.conversion_rate as decimal(38, 9)), 2) as decimal(18, 2)) as acv_corporate,
 
     -- overrides and quality
     contracts.assigned_arr,
@@ -95,4 +97,5 @@ from contracts
 left join status on status.contract_id = contracts.contract_id
 left join chains on chains.contract_id = contracts.contract_id
 left join amendments on amendments.contract_id = contracts.contract_id
+left join chains as parent_chains on parent_chains.contract_id = amendments.amends_contract_id
 left join stated_amendments on stated_amendments.contract_id = contracts.contract_id

@@ -34,6 +34,15 @@ cycles as (
 
 ),
 
+chain_arr as (
+
+    -- amendments are not links of a chain but change its ARR: they carry their parent's chain id
+    select renewal_chain_id as chain_id, sum(arr_corporate) filter (where status = 'active') as active_arr
+    from {{ ref('fct_contracts') }}
+    group by renewal_chain_id
+
+),
+
 latest_booked as (
 
     select chain_id, status, contract_id
@@ -59,14 +68,14 @@ select
     count(*) filter (where steps.chain_position > 1 and steps.stage_category = 'Booked') as renewals_booked,
     count(*) filter (where steps.chain_position > 1 and steps.stage_category = 'Lost') as renewals_lost,
     count(*) filter (where steps.chain_position > 1 and steps.stage_category = 'Forecast') as renewals_open,
-    coalesce(sum(greatest(0, steps.start_date - steps.previous_end_date - 1)), 0) as gap_days,
-    coalesce(sum(greatest(0, steps.previous_end_date - steps.start_date + 1)), 0) as overlap_days,
+    cast(coalesce(sum(greatest(0, steps.start_date - steps.previous_end_date - 1)), 0) as bigint) as gap_days,
+    cast(coalesce(sum(greatest(0, steps.previous_end_date - steps.start_date + 1)), 0) as bigint) as overlap_days,
     coalesce(max(greatest(0, steps.start_date - steps.previous_end_date - 1)), 0) as longest_gap_days,
     bool_or(cycles.contract_id is not null) as had_cycle,
-    cast(coalesce(sum(steps.arr_corporate) filter (where steps.status = 'active'), 0) as decimal(18, 2))
-        as active_arr_corporate
+    cast(coalesce(min(chain_arr.active_arr), 0) as decimal(18, 2)) as active_arr_corporate
 
 from steps
 left join latest_booked on latest_booked.chain_id = steps.chain_id
 left join cycles on cycles.contract_id = steps.contract_id
+left join chain_arr on chain_arr.chain_id = steps.chain_id
 group by steps.chain_id

@@ -18,7 +18,7 @@ with issues as (
     union all
     select 'Account', account_id, 'ARR', 'negative account ARR', 'error',
            'ARR at ' || month_end || ' is ' || arr || ': downsells exceed what the account had',
-           null
+           month_end::varchar
     from {{ ref('fct_arr_monthly') }} where arr < 0
     {%- if load_issues %}
     union all

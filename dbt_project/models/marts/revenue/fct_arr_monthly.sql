@@ -2,7 +2,15 @@
 -- Rows exist for months with ARR and for the month ARR fell to zero (the churn). Churn and reactivation
 -- are decided before the > / < comparison, so 0 → x is never an "expansion".
 
-with monthly as (
+with rounded as (
+
+    -- ARR to the cent first: categories and amounts then describe the numbers the mart shows
+    select account_id, month_end, cast(round(arr, 2) as decimal(18, 2)) as arr
+    from {{ ref('int_account_arr_monthly') }}
+
+),
+
+monthly as (
 
     select
         account_id,
@@ -15,7 +23,7 @@ with monthly as (
             ), 0
         ) = 1 as had_arr_before
 
-    from {{ ref('int_account_arr_monthly') }}
+    from rounded
 
 ),
 
@@ -30,9 +38,9 @@ select
     accounts.top_parent_account_id,
     date_trunc('month', monthly.month_end)::date as month_start,
     monthly.month_end,
-    cast(round(monthly.arr, 2) as decimal(18, 2)) as arr,
-    cast(round(monthly.arr / 12, 2) as decimal(18, 2)) as mrr,
-    cast(round(monthly.previous_arr, 2) as decimal(18, 2)) as previous_arr,
+    monthly.arr,
+    cast(round(cast(monthly.arr as decimal(38, 9)) / 12, 2) as decimal(18, 2)) as mrr,
+    cast(monthly.previous_arr as decimal(18, 2)) as previous_arr,
     case
         when monthly.previous_arr = 0 and monthly.arr > 0 and monthly.had_arr_before then 'reactivation'
         when monthly.previous_arr = 0 and monthly.arr > 0 then 'new'
@@ -41,7 +49,7 @@ select
         when monthly.arr < monthly.previous_arr then 'contraction'
         else 'unchanged'
     end as movement_category,
-    cast(round(monthly.arr - monthly.previous_arr, 2) as decimal(18, 2)) as movement_amount,
+    cast(monthly.arr - monthly.previous_arr as decimal(18, 2)) as movement_amount,
     monthly.had_arr_before,
     '{{ var("corporate_currency") }}' as currency_code
 

@@ -16,16 +16,16 @@ movements as (
 select
     date_trunc('month', months.month_end)::date as month_start,
     months.month_end,
-    coalesce(sum(movements.previous_arr), 0) as starting_arr,
-    coalesce(sum(movements.movement_amount) filter (where movement_category = 'new'), 0) as new_arr,
-    coalesce(sum(movements.movement_amount) filter (where movement_category = 'reactivation'), 0)
+    cast(coalesce(sum(movements.previous_arr), 0) as decimal(18, 2)) as starting_arr,
+    cast(coalesce(sum(movements.movement_amount) filter (where movement_category = 'new'), 0) as decimal(18, 2)) as new_arr,
+    cast(coalesce(sum(movements.movement_amount) filter (where movement_category = 'reactivation'), 0) as decimal(18, 2))
         as reactivation_arr,
-    coalesce(sum(movements.movement_amount) filter (where movement_category = 'expansion'), 0) as expansion_arr,
-    coalesce(sum(movements.movement_amount) filter (where movement_category = 'contraction'), 0)
+    cast(coalesce(sum(movements.movement_amount) filter (where movement_category = 'expansion'), 0) as decimal(18, 2)) as expansion_arr,
+    cast(coalesce(sum(movements.movement_amount) filter (where movement_category = 'contraction'), 0) as decimal(18, 2))
         as contraction_arr,
-    coalesce(sum(movements.movement_amount) filter (where movement_category = 'churn'), 0) as churned_arr,
-    coalesce(sum(movements.movement_amount), 0) as net_new_arr,
-    coalesce(sum(movements.arr), 0) as ending_arr,
+    cast(coalesce(sum(movements.movement_amount) filter (where movement_category = 'churn'), 0) as decimal(18, 2)) as churned_arr,
+    cast(coalesce(sum(movements.movement_amount), 0) as decimal(18, 2)) as net_new_arr,
+    cast(coalesce(sum(movements.arr), 0) as decimal(18, 2)) as ending_arr,
     count(*) filter (where movements.previous_arr > 0) as customers_at_start,
     count(*) filter (where movements.arr > 0) as customers_at_end,
     count(*) filter (where movement_category = 'new') as new_customers,

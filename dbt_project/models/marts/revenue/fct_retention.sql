@@ -11,9 +11,11 @@ with monthly as (
 
 ),
 
+-- Each account's ARR rounded to the cent as fct_arr_monthly shows it, whose movements are changes of that
+-- rounded ARR, so that start + movements = end to the cent.
 grid as (
 
-    select distinct account_id, month_end, arr from {{ ref('int_account_arr_monthly') }}
+    select distinct account_id, month_end, round(arr, 2) as arr from {{ ref('int_account_arr_monthly') }}
 
 ),
 

@@ -1,0 +1,71 @@
+"""The whole pipeline as a Dagster run: a generated org, extraction, dbt build with its tests as checks."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.definitions import defs
+from orchestration.defs.resources import SalesforceResource, WarehouseResource
+from orchestration.demo_org.generator import generate_org, write_csv_dir
+from orchestration.salesforce import connect
+
+MARTS = ("fct_contracts", "fct_contract_line_items", "fct_renewal_chains", "fct_arr_monthly", "fct_arr_movements",
+         "fct_retention", "dim_accounts", "dim_products", "dim_stages", "fct_data_issues")
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(tmp_path_factory):
+    connect.forget_demo_orgs()
+    base = tmp_path_factory.mktemp("pipeline")
+    write_csv_dir(generate_org(scale=600, seed=3), base / "org")
+    database = base / "revenue.duckdb"
+    job = defs.resolve_job_def("revenue_pipeline")
+    resources = {
+        "salesforce": SalesforceResource(connection="demo", demo_org_dir=str(base / "org"),
+                                         retry_base_delay_seconds=0.01),
+        "warehouse": WarehouseResource(database=str(database)),
+    }
+    with dg.instance_for_test() as instance:
+        result = job.execute_in_process(
+            instance=instance, resources=resources, raise_on_error=False,
+            run_config={"ops": {"revenue_models": {"config": {"as_of_date": "2026-10-31"}}}},
+        )
+    yield result, database
+    connect.forget_demo_orgs()
+
+
+@pytest.mark.slow
+def test_pipeline_succeeds_and_every_mart_has_rows(pipeline_run):
+    result, database = pipeline_run
+    assert result.success
+    with duckdb.connect(str(database), read_only=True) as con:
+        for mart in MARTS:
+            assert con.execute(f"select count(*) from marts.{mart}").fetchall()[0][0] > 0, mart
+
+
+@pytest.mark.slow
+def test_dbt_tests_arrive_as_passing_asset_checks(pipeline_run):
+    result, _ = pipeline_run
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) > 50
+    failed = [e.check_name for e in evaluations if not e.passed]
+    assert failed == []
+
+
+@pytest.mark.slow
+def test_models_sit_downstream_of_their_raw_tables():
+    graph = defs.get_repository_def().asset_graph
+    staging = dg.AssetKey(["staging", "stg_salesforce__opportunities"])
+    assert dg.AssetKey(["raw", "opportunity"]) in graph.get(staging).parent_keys
+    assert graph.get(dg.AssetKey(["marts", "fct_contracts"])).group_name == "marts"
+    assert graph.get(dg.AssetKey(["marts", "fct_data_issues"])).group_name == "quality"
+
+
+@pytest.mark.slow
+def test_as_of_date_from_run_config_reaches_the_models(pipeline_run):
+    _, database = pipeline_run
+    with duckdb.connect(str(database), read_only=True) as con:
+        assert con.execute("select distinct as_of_date from marts.fct_contracts").fetchall() == [
+            (__import__("datetime").date(2026, 10, 31),)]
