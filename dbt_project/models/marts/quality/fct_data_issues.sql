@@ -11,6 +11,8 @@ with issues as (
     union all
     select * from {{ ref('int_data_issues__links') }}
     union all
+    select * from {{ ref('int_data_issues__recognition') }}
+    union all
     select 'Product2', product_id, 'ProductCode', 'duplicate SKU', 'warning',
            'SKU ''' || sku || ''' is shared by more than one active product; lookups by SKU are ambiguous',
            null

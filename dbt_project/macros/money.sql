@@ -1,0 +1,29 @@
+{#- Exact money arithmetic. Amounts are rounded to the currency's decimals (0, 1 or 2) half up — away
+    from zero, as Salesforce and Certinia do — and schedules are computed in integer minor units so that
+    nothing passes through a float (DuckDB's DECIMAL / INTEGER is a DOUBLE). -#}
+
+{#- An amount as an integer count of minor units (cents), rounded half away from zero. -#}
+{% macro to_minor_units(amount, decimal_places) -%}
+    case {{ decimal_places }}
+        when 0 then cast(round({{ amount }}, 0) as hugeint)
+        when 1 then cast(round({{ amount }}, 1) * 10 as hugeint)
+        else cast(round({{ amount }}, 2) * 100 as hugeint)
+    end
+{%- endmacro %}
+
+{#- Minor units back to an amount, exactly (decimal multiplication, no float). -#}
+{% macro from_minor_units(units, decimal_places) -%}
+    cast(cast({{ units }} as decimal(38, 0))
+         * case {{ decimal_places }} when 0 then 1.00 when 1 then 0.10 else 0.01 end as decimal(18, 2))
+{%- endmacro %}
+
+{#- round(numerator / denominator) half away from zero, for integers with a positive denominator. -#}
+{% macro half_up_div(numerator, denominator) -%}
+    (sign({{ numerator }}) * ((2 * abs({{ numerator }}) + {{ denominator }}) // (2 * {{ denominator }})))
+{%- endmacro %}
+
+{#- The corporate currency's decimal places, from the currencies seed (2 when it is not listed). -#}
+{% macro corporate_decimals() -%}
+    coalesce((select decimal_places from {{ ref('currencies') }}
+              where currency_code = '{{ var("corporate_currency") }}'), 2)
+{%- endmacro %}

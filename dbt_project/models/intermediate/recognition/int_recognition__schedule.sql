@@ -1,0 +1,108 @@
+-- Revenue and cost per source line and period, in integer minor units, rounded by the running total
+-- (a period gets round(cumulative through it) − round(cumulative before it), half away from zero), or —
+-- with the recognition_rounding var set to last_remainder — each period rounded and the last one taking
+-- what remains. Either way every schedule sums exactly to its total. Corporate amounts are scheduled the
+-- same way from the total converted at the rate in force on the contract start date.
+
+{%- set mode = var('recognition_rounding') %}
+
+with lines as (
+
+    select
+        *,
+        {{ to_minor_units('total_amount', 'decimal_places') }} as total_units,
+        {{ to_minor_units('total_cost', 'decimal_places') }} as cost_units,
+        {{ to_minor_units('total_amount / conversion_rate', corporate_decimals()) }} as total_corporate_units,
+        {{ to_minor_units('total_cost / conversion_rate', corporate_decimals()) }} as cost_corporate_units
+
+    from {{ ref('int_recognition__source_lines') }}
+    where exclusion_reason is null
+
+),
+
+ranged as (
+
+    select
+        lines.source_object, lines.source_id, periods.period_start, periods.period_end,
+        lines.total_units, lines.cost_units, lines.total_corporate_units, lines.cost_corporate_units,
+        cast(periods.weight as hugeint) as weight,
+        cast(sum(periods.weight) over (
+            partition by periods.source_object, periods.source_id order by periods.period_start
+            rows between unbounded preceding and current row) as hugeint) as cumulative_weight,
+        cast(sum(periods.weight) over (partition by periods.source_object, periods.source_id) as hugeint)
+            as total_weight,
+        periods.period_number = periods.period_count as is_last_period,
+        'scheduled' as schedule_status
+
+    from lines
+    inner join {{ ref('int_recognition__range_periods') }} as periods
+        on periods.source_object = lines.source_object and periods.source_id = lines.source_id
+
+),
+
+{%- set amounts = [('revenue', 'total_units'), ('cost', 'cost_units'),
+                   ('revenue_corporate', 'total_corporate_units'), ('cost_corporate', 'cost_corporate_units')] %}
+
+ranged_amounts as (
+
+    select
+        source_object, source_id, period_start, period_end, schedule_status,
+        {%- for name, total in amounts %}
+        {%- if mode == 'last_remainder' %}
+        case when is_last_period
+             then {{ total }} - coalesce(sum({{ half_up_div(total ~ ' * weight', 'total_weight') }}) over (
+                      partition by source_object, source_id order by period_start
+                      rows between unbounded preceding and 1 preceding), 0)
+             else {{ half_up_div(total ~ ' * weight', 'total_weight') }}
+        end as {{ name }}_units
+        {%- else %}
+        {{ half_up_div(total ~ ' * cumulative_weight', 'total_weight') }}
+            - coalesce({{ half_up_div(total ~ ' * (cumulative_weight - weight)', 'total_weight') }}, 0)
+            as {{ name }}_units
+        {%- endif %}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from ranged
+
+),
+
+single_date as (
+
+    select
+        source_object, source_id,
+        date_trunc('month', event_date)::date as period_start,
+        last_day(event_date)::date as period_end,
+        case when template = 'Deliverable' and not is_delivered then 'pending_delivery' else 'scheduled' end
+            as schedule_status,
+        total_units as revenue_units,
+        cost_units,
+        total_corporate_units as revenue_corporate_units,
+        cost_corporate_units
+
+    from lines
+    where template_kind = 'single_date'
+
+),
+
+progress as (
+
+    select
+        lines.source_object, lines.source_id, progress.period_start, progress.period_end, 'scheduled',
+        {%- for name, total in amounts %}
+        {{ half_up_div(total ~ ' * progress.basis_points', '10000') }}
+            - coalesce(lag({{ half_up_div(total ~ ' * progress.basis_points', '10000') }}) over (
+                  partition by lines.source_object, lines.source_id order by progress.period_start), 0)
+            as {{ name }}_units{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from lines
+    inner join {{ ref('int_recognition__progress') }} as progress
+        on progress.source_object = lines.source_object and progress.source_id = lines.source_id
+
+)
+
+select * from ranged_amounts
+union all
+select * from single_date
+union all
+select * from progress where revenue_units <> 0 or cost_units <> 0

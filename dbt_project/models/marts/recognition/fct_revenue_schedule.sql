@@ -1,0 +1,56 @@
+-- One row per source line and recognition period: revenue and cost recognised in the period, in the
+-- line's currency and the corporate currency. Calendar months, or 4-4-5 fiscal periods for "Equal Split
+-- 445". A period is recognised once it has ended on or before the as-of date; a Deliverable not yet
+-- delivered is scheduled in the period of its end date but stays pending (not recognised).
+
+with schedule as (
+
+    select * from {{ ref('int_recognition__schedule') }}
+
+),
+
+lines as (
+
+    select * from {{ ref('int_recognition__source_lines') }}
+
+),
+
+fiscal as (
+
+    select period_key, period_start, period_end from {{ ref('dim_fiscal_calendar') }}
+    where calendar = 'fiscal_445'
+
+)
+
+select
+    -- ids
+    schedule.source_object,
+    schedule.source_id,
+    lines.order_id,
+    lines.account_id,
+    lines.product_id,
+
+    -- how
+    lines.template,
+    schedule.schedule_status,
+    row_number() over (partition by schedule.source_object, schedule.source_id order by schedule.period_start)
+        as schedule_line_number,
+
+    -- when
+    schedule.period_start,
+    schedule.period_end,
+    fiscal.period_key as fiscal_period,
+    schedule.schedule_status = 'scheduled' and schedule.period_end <= {{ as_of_date() }} as is_recognized,
+
+    -- amounts
+    {{ from_minor_units('schedule.revenue_units', 'lines.decimal_places') }} as revenue_amount,
+    {{ from_minor_units('schedule.cost_units', 'lines.decimal_places') }} as cost_amount,
+    lines.currency_code,
+    {{ from_minor_units('schedule.revenue_corporate_units', corporate_decimals()) }} as revenue_amount_corporate,
+    {{ from_minor_units('schedule.cost_corporate_units', corporate_decimals()) }} as cost_amount_corporate,
+    '{{ var("corporate_currency") }}' as corporate_currency_code,
+    {{ as_of_date() }} as as_of_date
+
+from schedule
+inner join lines on lines.source_object = schedule.source_object and lines.source_id = schedule.source_id
+left join fiscal on schedule.period_end between fiscal.period_start and fiscal.period_end
