@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export REVENUE_DUCKDB_PATH ?= $(CURDIR)/data/revenue.duckdb
 
-.PHONY: install demo test dev docs lint format clean
+.PHONY: install demo test dev docs export lint format clean
 
 # Dagster keeps runs, logs and schedules here; telemetry stays off.
 $(DAGSTER_HOME)/dagster.yaml:
@@ -41,6 +41,9 @@ dev: install $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI on http
 docs: install $(MANIFEST)  ## dbt docs for the models, on http://127.0.0.1:8080 (after make demo)
 	cd dbt_project && ../$(BIN)/dbt docs generate --profiles-dir . && \
 		../$(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080 --no-browser
+
+export: install  ## the revenue schedule, status, waterfall and allocations as CSV and Parquet in data/exports
+	$(BIN)/python -m orchestration.exports
 
 lint: install
 	$(BIN)/ruff check .

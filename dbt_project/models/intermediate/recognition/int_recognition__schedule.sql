@@ -3,6 +3,8 @@
 -- with the recognition_rounding var set to last_remainder — each period rounded and the last one taking
 -- what remains. Either way every schedule sums exactly to its total. Corporate amounts are scheduled the
 -- same way from the total converted at the rate in force on the contract start date.
+-- This is the schedule as the data stands today; closed periods are applied on top of it
+-- (int_recognition__schedule_adjusted).
 
 {%- set mode = var('recognition_rounding') %}
 
@@ -46,7 +48,7 @@ ranged as (
 ranged_amounts as (
 
     select
-        source_object, source_id, period_start, period_end, schedule_status,
+        source_object, source_id, period_start, period_end, schedule_status, weight,
         {%- for name, total in amounts %}
         {%- if mode == 'last_remainder' %}
         case when is_last_period
@@ -74,6 +76,7 @@ single_date as (
         last_day(event_date)::date as period_end,
         case when template = 'Deliverable' and not is_delivered then 'pending_delivery' else 'scheduled' end
             as schedule_status,
+        cast(1 as hugeint) as weight,
         total_units as revenue_units,
         cost_units,
         total_corporate_units as revenue_corporate_units,
@@ -88,6 +91,7 @@ progress as (
 
     select
         lines.source_object, lines.source_id, progress.period_start, progress.period_end, 'scheduled',
+        cast(null as hugeint) as weight,
         {%- for name, total in amounts %}
         {{ half_up_div(total ~ ' * progress.basis_points', '10000') }}
             - coalesce(lag({{ half_up_div(total ~ ' * progress.basis_points', '10000') }}) over (

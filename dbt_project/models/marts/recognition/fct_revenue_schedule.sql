@@ -1,11 +1,13 @@
 -- One row per source line and recognition period: revenue and cost recognised in the period, in the
 -- line's currency and the corporate currency. Calendar months, or 4-4-5 fiscal periods for "Equal Split
 -- 445". A period is recognised once it has ended on or before the as-of date; a Deliverable not yet
--- delivered is scheduled in the period of its end date but stays pending (not recognised).
+-- delivered is scheduled in the period of its end date but stays pending (not recognised). Closed periods
+-- (the recognition_closed_through var) keep the amounts they closed with; later changes catch up in the
+-- open periods.
 
 with schedule as (
 
-    select * from {{ ref('int_recognition__schedule') }}
+    select * from {{ ref('int_recognition__schedule_adjusted') }}
 
 ),
 
@@ -41,6 +43,7 @@ select
     schedule.period_end,
     fiscal.period_key as fiscal_period,
     schedule.schedule_status = 'scheduled' and schedule.period_end <= {{ as_of_date() }} as is_recognized,
+    schedule.is_closed_period,
 
     -- amounts
     {{ from_minor_units('schedule.revenue_units', 'lines.decimal_places') }} as revenue_amount,
