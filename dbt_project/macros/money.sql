@@ -17,6 +17,15 @@
          * case {{ decimal_places }} when 0 then 1.00 when 1 then 0.10 else 0.01 end as decimal(18, 2))
 {%- endmacro %}
 
+{#- An amount (at most 2 decimals) converted at a rate (units of its currency per one corporate unit, at most
+    6 decimals) as an integer count of the target currency's minor units, rounded half away from zero. Both
+    are scaled to integers first: amount / rate would be a DOUBLE (160.45 / 2 = 80.22499… → 80.22, not 80.23). -#}
+{% macro to_converted_minor_units(amount, rate, decimal_places) -%}
+    {{ half_up_div('cast(' ~ amount ~ ' * 100 as hugeint) * case ' ~ decimal_places
+                       ~ ' when 0 then 10000 when 1 then 100000 else 1000000 end',
+                   'cast(' ~ rate ~ ' * 1000000 as hugeint)') }}
+{%- endmacro %}
+
 {#- round(numerator / denominator) half away from zero, for integers with a positive denominator. -#}
 {% macro half_up_div(numerator, denominator) -%}
     (sign({{ numerator }}) * ((2 * abs({{ numerator }}) + {{ denominator }}) // (2 * {{ denominator }})))

@@ -43,8 +43,8 @@ where lines.exclusion_reason is not null
 union all
 
 select distinct 'Order', order_id, 'ffrrStandaloneSellingPrice__c', 'allocation skipped', 'warning',
-       'a line has a price or SSP that is not positive, so the transaction price is not reallocated by SSP; '
-           || 'each line keeps its own price',
+       'a line has a negative price or an SSP that is not positive, so the transaction price is not '
+           || 'reallocated by SSP; each line keeps its own price',
        null
 from {{ ref('int_revenue_allocations') }}
 where not is_allocated

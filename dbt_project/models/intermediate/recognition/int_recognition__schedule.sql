@@ -14,8 +14,8 @@ with lines as (
         *,
         {{ to_minor_units('total_amount', 'decimal_places') }} as total_units,
         {{ to_minor_units('total_cost', 'decimal_places') }} as cost_units,
-        {{ to_minor_units('total_amount / conversion_rate', corporate_decimals()) }} as total_corporate_units,
-        {{ to_minor_units('total_cost / conversion_rate', corporate_decimals()) }} as cost_corporate_units
+        {{ to_converted_minor_units('total_amount', 'conversion_rate', corporate_decimals()) }} as total_corporate_units,
+        {{ to_converted_minor_units('total_cost', 'conversion_rate', corporate_decimals()) }} as cost_corporate_units
 
     from {{ ref('int_recognition__source_lines') }}
     where exclusion_reason is null

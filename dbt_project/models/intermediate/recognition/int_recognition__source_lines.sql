@@ -2,7 +2,8 @@
 -- invoice lines, credit note lines (the inverse amount) and usage summaries. Each says how it is
 -- recognised (its template and dates), its total revenue and cost, and, if it is left out, why.
 --   Order products: include flag set and the order Activated.
---   Invoice lines: include flag set and the invoice Posted; As Invoiced in the period of the invoice date.
+--   Invoice lines: include flag set, the invoice Posted and its order (if any) Activated; As Invoiced in the
+--   period of the invoice date.
 --   Credit note lines: include flag set, the credit note Posted and its source invoice populated.
 --   Usage summaries: include flag set; On Delivery in the period of the summary end date.
 -- Cost: the total cost field, else unit cost (the line's, else the product's) × quantity.
@@ -93,6 +94,7 @@ invoice_lines as (
             when not coalesce(lines.include_in_recognition, false) then 'include flag is not set'
             when invoices.invoice_id is null or invoices.is_deleted then 'invoice is missing'
             when invoices.invoice_status <> 'Posted' then 'invoice is not Posted (' || invoices.invoice_status || ')'
+            when orders.order_status <> 'Activated' then 'order is not Activated (' || orders.order_status || ')'
         end as exclusion_reason,
         'ffrrIncludeInRevenueRecognition__c' as exclusion_field
 
@@ -254,7 +256,11 @@ select
         when classified.exclusion_reason is not null then classified.exclusion_field
         when classified.template is null or classified.template_kind is null then 'ffrrTemplate__c'
         when classified.total_amount is null then 'total'
-        else 'dates'
+        when (classified.template_kind in ('range', 'progress') and classified.start_date is null)
+          or (classified.template_kind = 'range'
+              and (classified.end_date is null or classified.end_date < classified.start_date))
+          or (classified.template_kind = 'single_date' and classified.event_date is null)
+            then 'dates'
     end as exclusion_field
 
 from classified

@@ -3,8 +3,10 @@
 -- prorate multiplier; a line without SSP uses its own price. Allocation is exact: each line gets the
 -- floor in the currency's minor units, and the cents left over go one each to the largest remainders
 -- (ties by order product number), so the allocations sum to the price to the cent.
--- An order whose prices or SSPs are not all positive (a downsell credit, a free line) is not
--- reallocated: each line keeps its own price, and fct_data_issues says so.
+-- A free line (price 0) with an SSP gets its share like any other (Certinia's example: 30 over SSPs
+-- 20/10/10 with the third line free -> 15/7.50/7.50). An order with a negative price (a downsell credit)
+-- or an SSP that is not positive is not reallocated: each line keeps its own price, and fct_data_issues
+-- says so.
 
 with order_items as (
 
@@ -76,7 +78,7 @@ orders_priced as (
         priced.*,
         sum(line_amount) over (partition by order_id) as transaction_price,
         sum(line_ssp) over (partition by order_id) as total_ssp,
-        bool_and(line_ssp > 0 and line_amount > 0) over (partition by order_id) as can_allocate
+        bool_and(line_ssp > 0 and line_amount >= 0) over (partition by order_id) as can_allocate
 
     from priced
 

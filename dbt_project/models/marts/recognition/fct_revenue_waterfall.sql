@@ -50,7 +50,10 @@ billed as (
     select
         coalesce(documents.account_id, 'UNKNOWN') as account_id,
         date_trunc('month', documents.document_date)::date as month_start,
-        sum(documents.amount / rates.conversion_rate) as billed_revenue
+        -- each document converted to corporate cents exactly (half up), then summed: no DOUBLE drift
+        {{ from_minor_units('sum(' ~ to_converted_minor_units('documents.amount', 'rates.conversion_rate',
+                                                             corporate_decimals()) ~ ')', corporate_decimals()) }}
+            as billed_revenue
 
     from documents
     left join rates
