@@ -10,11 +10,14 @@ import dagster as dg
 
 from orchestration.defs import jobs, schedules
 from orchestration.defs.ingest.salesforce import assets as salesforce_assets
+from orchestration.defs.quality.checks import gx_checks
 from orchestration.defs.resources import build_resources
+from orchestration.defs.reverse_etl.assets import reverse_etl_assets
 from orchestration.defs.transform.assets import revenue_models
 
 defs = dg.Definitions(
-    assets=[*salesforce_assets.raw_assets, revenue_models],
+    assets=[*salesforce_assets.raw_assets, revenue_models, *reverse_etl_assets],
+    asset_checks=gx_checks,
     jobs=jobs.all_jobs,
     schedules=schedules.all_schedules,
     resources=build_resources(),

@@ -10,6 +10,7 @@ from orchestration.definitions import defs
 from orchestration.defs.resources import SalesforceResource, WarehouseResource
 from orchestration.demo_org.generator import generate_org, write_csv_dir
 from orchestration.salesforce import connect
+from orchestration.salesforce.settings import ConnectionSettings
 
 MARTS = ("fct_contracts", "fct_contract_line_items", "fct_renewal_chains", "fct_arr_monthly", "fct_arr_movements",
          "fct_retention", "dim_accounts", "dim_products", "dim_stages", "fct_data_issues")
@@ -32,13 +33,14 @@ def pipeline_run(tmp_path_factory):
             instance=instance, resources=resources, raise_on_error=False,
             run_config={"ops": {"revenue_models": {"config": {"as_of_date": "2026-10-31"}}}},
         )
-    yield result, database
+    org = connect.demo_org(ConnectionSettings(connection="demo", demo_org_dir=str(base / "org")))
+    yield result, database, org
     connect.forget_demo_orgs()
 
 
 @pytest.mark.slow
 def test_pipeline_succeeds_and_every_mart_has_rows(pipeline_run):
-    result, database = pipeline_run
+    result, database, _ = pipeline_run
     assert result.success
     with duckdb.connect(str(database), read_only=True) as con:
         for mart in MARTS:
@@ -47,7 +49,7 @@ def test_pipeline_succeeds_and_every_mart_has_rows(pipeline_run):
 
 @pytest.mark.slow
 def test_dbt_tests_arrive_as_passing_asset_checks(pipeline_run):
-    result, _ = pipeline_run
+    result, _, _ = pipeline_run
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) > 50
     failed = [e.check_name for e in evaluations if not e.passed]
@@ -65,7 +67,23 @@ def test_models_sit_downstream_of_their_raw_tables():
 
 @pytest.mark.slow
 def test_as_of_date_from_run_config_reaches_the_models(pipeline_run):
-    _, database = pipeline_run
+    _, database, _ = pipeline_run
     with duckdb.connect(str(database), read_only=True) as con:
         assert con.execute("select distinct as_of_date from marts.fct_contracts").fetchall() == [
             (__import__("datetime").date(2026, 10, 31),)]
+
+
+@pytest.mark.slow
+def test_the_gate_passes_and_the_computed_values_reach_salesforce(pipeline_run):
+    result, database, org = pipeline_run
+    gate = {e.check_name: e.passed for e in result.get_asset_check_evaluations() if e.check_name.startswith("gx_")}
+    assert gate == dict.fromkeys(["gx_products", "gx_opportunities", "gx_line_items", "gx_revenue_schedule",
+                                  "gx_recognition_status", "gx_push_plan"], True)
+    with duckdb.connect(str(database), read_only=True) as con:
+        expected = dict(con.execute(
+            "select opportunity_id, arr from reverse_etl.sync_salesforce__opportunities where arr is not null"
+        ).fetchall())
+        statuses = dict(con.execute("select status, count(*) from reverse_etl.sync_log group by status").fetchall())
+    rows = org.store.query('select "Id", "ARR__c" from "Opportunity" where "ARR__c" is not null').to_pylist()
+    assert {r["Id"]: r["ARR__c"] for r in rows} == expected
+    assert statuses.get("success", 0) > 0 and set(statuses) <= {"success", "error"}

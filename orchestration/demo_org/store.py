@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.demo_org.errors import ApiError
-from orchestration.demo_org.schema import Field, OrgSchema, SObject, build_schema
+from orchestration.demo_org.schema import CORPORATE_CURRENCY, Field, OrgSchema, SObject, build_schema
 from orchestration.salesforce.ids import make_ids
 from orchestration.warehouse.casting import cast_text_sql
 
@@ -243,6 +243,12 @@ class OrgStore:
     def insert(self, sobject_name: str, values: Mapping[str, Any], *, user_id: str | None = None) -> str:
         sobject = self._require(sobject_name)
         typed = {self._require_field(sobject, k).name: v for k, v in values.items()}
+        # Salesforce fills these on create (defaultedOnCreate): the running user and the corporate currency.
+        if sobject.field("OwnerId") is not None and user_id and typed.get("OwnerId") in (None, ""):
+            typed["OwnerId"] = user_id
+        if sobject.field("CurrencyIsoCode") is not None and sobject.field("CurrencyIsoCode").stored \
+                and typed.get("CurrencyIsoCode") in (None, ""):
+            typed["CurrencyIsoCode"] = CORPORATE_CURRENCY
         missing = [
             f.name for f in sobject.stored_fields()
             if not f.nillable and f.createable and f.type != "boolean" and typed.get(f.name) in (None, "")

@@ -107,11 +107,13 @@ PRODUCTS: tuple[Product, ...] = (
             quantity_mode=BLOCKS),
     Product("USG-CMP", "Compute Hours (per 100)", "Usage", USAGE, 40, 40, 17, "As Invoiced",
             unit="100 hours", quantity_mode=BLOCKS),
-    # Planted: a second ACTIVE product with the SKU of ADD-SSO, and one product without a SKU.
+    # Planted: a retired product that still carries the SKU of ADD-SSO (lookups by SKU find two), and a
+    # retired custom product that never had a SKU. Both were sold on older deals. Retired, so the active
+    # catalogue stays clean and the quality gate passes; activate either and it fails.
     Product("ADD-SSO", "Single Sign-On (EMEA bundle)", "Add-on", RECURRING, 66, 64, 4, "Equal Split Days",
-            unit="Seat"),
+            active=False, unit="Seat"),
     Product(None, "Custom Integration Package", "Services", SERVICE, 8000, 8000, 4200, "% Complete",
-            quantity_mode=ONE),
+            active=False, quantity_mode=ONE),
 )
 # fmt: on
 DUPLICATE_SKU_PRODUCT = len(PRODUCTS) - 2
@@ -254,14 +256,14 @@ def products(ctx: Context, admin: str) -> tuple[pa.Table, pa.Array]:
         ids[DUPLICATE_SKU_PRODUCT].as_py(),
         "ProductCode",
         "duplicate_sku",
-        f"active product shares ProductCode {DUPLICATED_SKU} with {ids[product_index(DUPLICATED_SKU)]}",
+        f"retired product shares ProductCode {DUPLICATED_SKU} with {ids[product_index(DUPLICATED_SKU)]}",
     )
     ctx.plant(
         "Product2",
         ids[NULL_SKU_PRODUCT].as_py(),
         "ProductCode",
         "null_sku",
-        "active product without a ProductCode",
+        "retired product without a ProductCode",
     )
     return table, ids
 

@@ -1,0 +1,193 @@
+"""Great Expectations 1.x validations of DuckDB data, through pandas.
+
+GX's SQL datasource returns empty results over duckdb-engine (GX issue 11579), so validations do not go
+through SQLAlchemy: each suite's query runs in DuckDB, the result crosses to pandas through Arrow (columnar,
+no per-row Python), and GX validates the DataFrame with its pandas execution engine. Every suite lives in a
+reviewable JSON file in expectations/: the GX suite (name, expectations) plus, in ``meta``, the asset it
+guards, the query that produces the rows to validate, the columns that identify a failing row, and whether
+a failure blocks what is downstream.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import great_expectations as gx
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.expectations.registry import get_expectation_impl
+
+from orchestration.paths import DATA_DIR, EXPECTATIONS_DIR
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DOCS_DIR = DATA_DIR / "quality_docs"
+SAMPLE_SIZE = 20
+
+
+class SuiteError(ValueError):
+    """A suite file is not valid; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class SuiteFile:
+    name: str
+    path: Path
+    description: str
+    asset: tuple[str, ...]
+    query: str
+    id_columns: tuple[str, ...]
+    blocking: bool
+    expectations: tuple[dict, ...]
+
+
+@dataclass
+class ExpectationOutcome:
+    expectation: str
+    column: str
+    success: bool
+    element_count: int
+    unexpected_count: int
+    unexpected_percent: float
+    mostly: float | None
+    sample_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SuiteOutcome:
+    suite: str
+    success: bool
+    rows: int
+    expectations: list[ExpectationOutcome]
+    docs_page: Path | None = None
+
+    @property
+    def failing_count(self) -> int:
+        return sum(e.unexpected_count for e in self.expectations if not e.success)
+
+    @property
+    def sample_failing_ids(self) -> list[str]:
+        ids: list[str] = []
+        for outcome in self.expectations:
+            if not outcome.success:
+                ids += [i for i in outcome.sample_ids if i not in ids]
+        return ids[:SAMPLE_SIZE]
+
+
+def load_suite(path: Path) -> SuiteFile:
+    try:
+        document = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise SuiteError(f"{path}: not valid JSON: {error}") from None
+    meta = document.get("meta") or {}
+    missing = [key for key in ("asset", "query", "id_columns") if not meta.get(key)]
+    if missing or not document.get("name") or not document.get("expectations"):
+        raise SuiteError(f"{path}: needs name, expectations and meta.asset/query/id_columns (missing: "
+                         f"{', '.join(missing) or 'name or expectations'})")
+    for item in document["expectations"]:
+        try:
+            get_expectation_impl(item["type"])(**item.get("kwargs", {}))
+        except Exception as error:  # GX raises several types for a bad expectation; all mean the same here
+            raise SuiteError(f"{path}: expectation {item.get('type')!r} is not valid: {error}") from None
+    return SuiteFile(
+        name=document["name"], path=path, description=meta.get("description", ""), asset=tuple(meta["asset"]),
+        query=meta["query"], id_columns=tuple(meta["id_columns"]), blocking=bool(meta.get("blocking", True)),
+        expectations=tuple(document["expectations"]),
+    )
+
+
+def load_suites(directory: Path = EXPECTATIONS_DIR) -> list[SuiteFile]:
+    return [load_suite(path) for path in sorted(Path(directory).glob("*.json"))]
+
+
+def read_frame(con: duckdb.DuckDBPyConnection, suite: SuiteFile) -> pd.DataFrame:
+    """The rows to validate, DuckDB → Arrow → pandas."""
+    return con.sql(suite.query).to_arrow_table().to_pandas()
+
+
+def _context(docs_dir: Path | None):
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    if docs_dir is not None:
+        context.add_data_docs_site(site_name="quality", site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+    return context
+
+
+def validate(frame: pd.DataFrame, suite: SuiteFile, docs_dir: Path | None = DEFAULT_DOCS_DIR) -> SuiteOutcome:
+    """Run the suite on the frame; failing rows are named by the suite's id columns."""
+    site_dir = docs_dir / suite.name if docs_dir is not None else None
+    context = _context(site_dir)
+    batch = (context.data_sources.add_pandas("warehouse").add_dataframe_asset(suite.name)
+             .add_batch_definition_whole_dataframe("all rows"))
+    expectations = [get_expectation_impl(e["type"])(**e.get("kwargs", {})) for e in suite.expectations]
+    gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=expectations,
+                                                       meta={"description": suite.description}))
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{suite.name} on {'.'.join(suite.asset)}", data=batch, suite=gx_suite))
+    actions = [gx.checkpoint.UpdateDataDocsAction(name="data docs")] if site_dir is not None else []
+    checkpoint = context.checkpoints.add(gx.Checkpoint(
+        name=suite.name, validation_definitions=[definition], actions=actions,
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": list(suite.id_columns),
+                       "partial_unexpected_count": SAMPLE_SIZE},
+    ))
+    run = checkpoint.run(batch_parameters={"dataframe": frame})
+    validation = next(iter(run.run_results.values()))
+    outcomes = [_outcome(result, suite) for result in validation.results]
+    page = None
+    if site_dir is not None:
+        pages = sorted((site_dir / "validations").rglob("*.html"), key=lambda p: p.stat().st_mtime)
+        page = pages[-1] if pages else None
+    return SuiteOutcome(suite.name, bool(validation.success), len(frame), outcomes, page)
+
+
+def _outcome(result, suite: SuiteFile) -> ExpectationOutcome:
+    config = result.expectation_config
+    kwargs = config.kwargs
+    column = kwargs.get("column") or ", ".join(kwargs.get("column_list") or
+                                                [kwargs.get("column_A", ""), kwargs.get("column_B", "")])
+    details = result.result or {}
+    samples = []
+    for entry in details.get("unexpected_index_list") or []:
+        if isinstance(entry, dict):
+            samples.append(" / ".join(str(entry.get(c)) for c in suite.id_columns))
+        if len(samples) >= SAMPLE_SIZE:
+            break
+    return ExpectationOutcome(
+        expectation=config.type, column=column, success=bool(result.success),
+        element_count=int(details.get("element_count") or 0),
+        unexpected_count=int(details.get("unexpected_count") or 0),
+        unexpected_percent=round(float(details.get("unexpected_percent") or 0.0), 4),
+        mostly=kwargs.get("mostly"), sample_ids=samples,
+    )
+
+
+def write_index(docs_dir: Path, outcomes: list[SuiteOutcome]) -> Path:
+    """data/quality_docs/index.html: one line per suite with its latest result and its GX Data Docs page."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for outcome in sorted(outcomes, key=lambda o: o.suite):
+        link = outcome.docs_page.relative_to(docs_dir).as_posix() if outcome.docs_page else ""
+        status = "passed" if outcome.success else "FAILED"
+        rows.append(f"<tr><td><a href='{html.escape(link)}'>{html.escape(outcome.suite)}</a></td>"
+                    f"<td>{status}</td><td>{outcome.rows:,}</td><td>{outcome.failing_count:,}</td></tr>")
+    index = docs_dir / "index.html"
+    index.write_text(
+        "<!doctype html><meta charset='utf-8'><title>Quality gate</title>"
+        "<h1>Quality gate: latest validations</h1><table border=1 cellpadding=4>"
+        "<tr><th>suite</th><th>result</th><th>rows</th><th>failing values</th></tr>"
+        + "".join(rows) + "</table>"
+    )
+    return index
