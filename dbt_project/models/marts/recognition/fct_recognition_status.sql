@@ -1,11 +1,12 @@
--- One row per scheduled source line: totals and what is recognised and amortised to the as-of date —
+-- One row per source line with a schedule: totals and what is recognised and amortised to the as-of date —
 -- the values written back to Salesforce (ffrrRecognizedToDate__c, ffrrAmortizedToDate__c,
 -- ffrrRevenueRecognitionComplete__c). Complete means recognised to date equals the total, to the cent.
+-- A line that had periods closed and is no longer recognised (include flag cleared, deleted) keeps a row
+-- with a total of 0: its closed revenue is reversed in the first open period.
 
-with lines as (
+with source_lines as (
 
     select * from {{ ref('int_recognition__source_lines') }}
-    where exclusion_reason is null
 
 ),
 
@@ -24,6 +25,30 @@ to_date as (
 
     from {{ ref('fct_revenue_schedule') }}
     group by source_object, source_id
+
+),
+
+lines as (
+
+    select
+        keys.source_object,
+        keys.source_id,
+        source_lines.order_id,
+        source_lines.account_id,
+        source_lines.product_id,
+        source_lines.template,
+        source_lines.currency_code,
+        source_lines.source_id is null or source_lines.exclusion_reason is not null as is_no_longer_recognised,
+        case when source_lines.exclusion_reason is null then source_lines.total_amount else 0 end as total_amount,
+        case when source_lines.exclusion_reason is null then source_lines.total_cost else 0 end as total_cost
+
+    from (
+        select source_object, source_id from source_lines where exclusion_reason is null
+        union
+        select source_object, source_id from to_date
+    ) as keys
+    left join source_lines
+        on source_lines.source_object = keys.source_object and source_lines.source_id = keys.source_id
 
 )
 
@@ -48,6 +73,7 @@ select
     to_date.first_period_start,
     to_date.last_period_end,
     coalesce(to_date.schedule_lines, 0) as schedule_lines,
+    lines.is_no_longer_recognised,
     {{ as_of_date() }} as as_of_date
 
 from lines

@@ -55,5 +55,6 @@ select
     {{ as_of_date() }} as as_of_date
 
 from schedule
-inner join lines on lines.source_object = schedule.source_object and lines.source_id = schedule.source_id
+-- left: a closed line deleted in Salesforce keeps its closed rows and their reversal
+left join lines on lines.source_object = schedule.source_object and lines.source_id = schedule.source_id
 left join fiscal on schedule.period_end between fiscal.period_start and fiscal.period_end
