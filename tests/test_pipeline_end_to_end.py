@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
 import dagster as dg
 import duckdb
 import pytest
@@ -69,8 +76,7 @@ def test_models_sit_downstream_of_their_raw_tables():
 def test_as_of_date_from_run_config_reaches_the_models(pipeline_run):
     _, database, _ = pipeline_run
     with duckdb.connect(str(database), read_only=True) as con:
-        assert con.execute("select distinct as_of_date from marts.fct_contracts").fetchall() == [
-            (__import__("datetime").date(2026, 10, 31),)]
+        assert con.execute("select distinct as_of_date from marts.fct_contracts").fetchall() == [(date(2026, 10, 31),)]
 
 
 @pytest.mark.slow
@@ -87,3 +93,43 @@ def test_the_gate_passes_and_the_computed_values_reach_salesforce(pipeline_run):
     rows = org.store.query('select "Id", "ARR__c" from "Opportunity" where "ARR__c" is not null').to_pylist()
     assert {r["Id"]: r["ARR__c"] for r in rows} == expected
     assert statuses.get("success", 0) > 0 and set(statuses) <= {"success", "error"}
+
+
+@pytest.mark.slow
+def test_closing_periods_twice_closes_each_period_once_and_keeps_totals(pipeline_run, tmp_path):
+    """Close through mid-2025, then through end-2025: the second closing adds only the periods after the first,
+    closed amounts never change, and every schedule still sums to its line."""
+    _, database, _ = pipeline_run
+    copy = tmp_path / "closing.duckdb"
+    shutil.copy(database, copy)
+    project = Path(__file__).resolve().parents[1] / "dbt_project"
+    dbt = str(Path(sys.executable).parent / "dbt")
+
+    def build(closing: str) -> None:
+        completed = subprocess.run(
+            [dbt, "build", "--select", "fct_recognition_closed_periods+", "--profiles-dir", str(project),
+             "--target-path", str(tmp_path / "target"), "--vars",
+             f'{{recognition_closed_through: "{closing}", as_of_date: "2026-10-31"}}'],
+            cwd=project, env={**os.environ, "REVENUE_DUCKDB_PATH": str(copy)},
+            capture_output=True, text=True, timeout=600)
+        assert completed.returncode == 0, completed.stdout[-3000:]
+
+    build("2025-06-30")
+    with duckdb.connect(str(copy), read_only=True) as con:
+        first = con.execute("select * from marts.fct_recognition_closed_periods order by all").fetchall()
+    build("2025-12-31")
+    with duckdb.connect(str(copy), read_only=True) as con:
+        ledger = con.execute("select * from marts.fct_recognition_closed_periods order by all").fetchall()
+        closings = dict(con.execute("select closed_through, max(period_end) from marts.fct_recognition_closed_periods "
+                                    "group by 1").fetchall())
+        mismatched = con.execute("""
+            select count(*) from (
+                select t.source_object, t.source_id, min(t.total_revenue) as total, sum(s.revenue_amount) as scheduled
+                from marts.fct_recognition_status as t
+                join marts.fct_revenue_schedule as s using (source_object, source_id)
+                where t.template <> '% Complete' or t.recognition_complete
+                group by 1, 2) where total <> scheduled""").fetchall()[0][0]
+    assert set(first) <= set(ledger) and len(ledger) > len(first) > 0
+    assert closings[date(2025, 6, 30)] <= date(2025, 6, 30)
+    assert min(r[3] for r in set(ledger) - set(first)) > date(2025, 6, 30)
+    assert mismatched == 0

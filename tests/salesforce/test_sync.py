@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -84,7 +85,7 @@ def test_first_load_is_full_and_typed(org_dir, tmp_path):
     assert types["AnnualRevenue"] == "DECIMAL(18,2)" and types["IsDeleted"] == "BOOLEAN"
     assert types["CreatedDate"] == "TIMESTAMP" and types["Customer_Since__c"] == "DATE"
     assert query(database, 'SELECT "AnnualRevenue" FROM raw.account WHERE "Name" = \'Account 00001\'') == [
-        (__import__("decimal").Decimal("1000.50"),)]
+        (Decimal("1000.50"),)]
     state = query(database, "SELECT object, last_mode, watermark IS NOT NULL FROM raw._sync_state")
     assert state == [("Account", "full", True)]
 
