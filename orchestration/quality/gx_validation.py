@@ -30,7 +30,8 @@ from orchestration.paths import DATA_DIR, EXPECTATIONS_DIR
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DOCS_DIR = DATA_DIR / "quality_docs"
+DEFAULT_DOCS_DIR_NAME = "quality_docs"
+DEFAULT_DOCS_DIR = DATA_DIR / DEFAULT_DOCS_DIR_NAME
 SAMPLE_SIZE = 20
 
 

@@ -9,7 +9,7 @@ import dagster as dg
 
 from orchestration.defs.resources import WarehouseResource
 from orchestration.quality.gx_validation import (
-    DEFAULT_DOCS_DIR,
+    DEFAULT_DOCS_DIR_NAME,
     SuiteFile,
     SuiteOutcome,
     load_suites,
@@ -39,6 +39,7 @@ def _metadata(suite: SuiteFile, outcome: SuiteOutcome) -> dict:
     return metadata
 
 
+DOCS_DIR_NAME = DEFAULT_DOCS_DIR_NAME
 _latest: dict[str, SuiteOutcome] = {}
 
 
@@ -53,9 +54,11 @@ def build_gx_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.connect(read_only=True) as con:
             frame = read_frame(con, suite)
-        outcome = validate(frame, suite, DEFAULT_DOCS_DIR)
+        # Beside the warehouse (data/quality_docs by default), so a run on another file keeps its docs apart.
+        docs_dir = warehouse.path.parent / DOCS_DIR_NAME
+        outcome = validate(frame, suite, docs_dir)
         _latest[suite.name] = outcome
-        write_index(DEFAULT_DOCS_DIR, list(_latest.values()))
+        write_index(docs_dir, list(_latest.values()))
         if not outcome.success:
             context.log.error(f"quality gate {suite.name} failed: {outcome.failing_count} failing values, e.g. "
                               f"{', '.join(outcome.sample_failing_ids[:5])}")
