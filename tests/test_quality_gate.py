@@ -10,6 +10,7 @@ import pytest
 
 from orchestration.definitions import defs
 from orchestration.defs.resources import SalesforceResource, WarehouseResource
+from orchestration.defs.reverse_etl.sensors import write_back_after_quality_gate
 from orchestration.demo_org.generator import generate_org, write_csv_dir
 from orchestration.salesforce import connect
 from orchestration.salesforce.settings import ConnectionSettings
@@ -47,14 +48,14 @@ def gated_run(tmp_path_factory):
     with dg.instance_for_test() as instance:
         result = defs.resolve_job_def("revenue_pipeline").execute_in_process(
             instance=instance, resources=resources, raise_on_error=False)
-    org = connect.demo_org(ConnectionSettings(connection="demo", demo_org_dir=str(base / "org")))
-    yield result, duplicate, org, base / "revenue.duckdb"
+        org = connect.demo_org(ConnectionSettings(connection="demo", demo_org_dir=str(base / "org")))
+        yield result, duplicate, org, base / "revenue.duckdb", instance
     connect.forget_demo_orgs()
 
 
 @pytest.mark.slow
 def test_a_duplicate_sku_fails_the_products_suite_naming_both_products(gated_run):
-    result, duplicate, _, _ = gated_run
+    result, duplicate, _, _, _ = gated_run
     evaluation = next(e for e in result.get_asset_check_evaluations() if e.check_name == "gx_products")
     assert not evaluation.passed
     assert evaluation.severity == dg.AssetCheckSeverity.ERROR
@@ -64,7 +65,7 @@ def test_a_duplicate_sku_fails_the_products_suite_naming_both_products(gated_run
 
 @pytest.mark.slow
 def test_the_push_does_not_run_and_nothing_reaches_salesforce(gated_run):
-    result, _, org, database = gated_run
+    result, _, org, database, _ = gated_run
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert not PUSH_KEYS & materialized
     assert dg.AssetKey(["marts", "fct_contracts"]) in materialized   # everything upstream still ran
@@ -74,3 +75,11 @@ def test_the_push_does_not_run_and_nothing_reaches_salesforce(gated_run):
         tables = {r[0] for r in con.execute(
             "select table_name from information_schema.tables where table_schema = 'reverse_etl'").fetchall()}
     assert "sync_log" not in tables
+
+
+@pytest.mark.slow
+def test_the_gate_sensor_holds_the_write_back_and_names_the_failing_check(gated_run):
+    *_, instance = gated_run
+    outcome = write_back_after_quality_gate(dg.build_sensor_context(instance=instance, definitions=defs))
+    assert isinstance(outcome, dg.SkipReason), outcome
+    assert "gx_products failed on marts/dim_products (2 failing values)" in outcome.skip_message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.defs.jobs import full_refresh_job, salesforce_sync_job
+from orchestration.defs.jobs import freshness_job, full_refresh_job, salesforce_sync_job
 
 hourly_incremental_sync = dg.ScheduleDefinition(
     name="hourly_incremental_sync",
@@ -24,4 +24,13 @@ nightly_full_reconciliation = dg.ScheduleDefinition(
     description="Nightly full extraction and hard-delete reconciliation at 02:30 UTC.",
 )
 
-all_schedules = [hourly_incremental_sync, nightly_full_reconciliation]
+raw_freshness_every_30_minutes = dg.ScheduleDefinition(
+    name="raw_freshness_every_30_minutes",
+    job=freshness_job,
+    cron_schedule="*/30 * * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Evaluates the raw tables' freshness checks; read-only, safe to turn on with the syncs.",
+)
+
+all_schedules = [hourly_incremental_sync, nightly_full_reconciliation, raw_freshness_every_30_minutes]

@@ -28,6 +28,7 @@ SYNC_MODELS = [
     dg.AssetKey(["reverse_etl", "sync_salesforce__accounts"]),
 ]
 PLAN_KEY = dg.AssetKey(["reverse_etl", "salesforce_push_plan"])
+PUSH_KEY = dg.AssetKey(["reverse_etl", "salesforce_push"])
 
 
 class PushPlanConfig(dg.Config):
@@ -74,7 +75,7 @@ def salesforce_push_plan(context: dg.AssetExecutionContext, config: PushPlanConf
 
 
 @dg.asset(
-    key=dg.AssetKey(["reverse_etl", "salesforce_push"]),
+    key=PUSH_KEY,
     deps=[PLAN_KEY],
     group_name=GROUP,
     owners=OWNERS,

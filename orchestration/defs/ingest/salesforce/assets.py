@@ -10,6 +10,7 @@ from typing import Literal
 
 import dagster as dg
 
+from orchestration.defs.ingest.salesforce.freshness import RAW_FRESHNESS_POLICY, raw_asset_key
 from orchestration.defs.resources import ExtractionSettings, SalesforceResource, WarehouseResource
 from orchestration.salesforce.catalog import OBJECTS, ObjectSpec
 from orchestration.salesforce.client import ApiBudgetExhausted, OrgApiLimitReached, SalesforceCallFailed
@@ -25,10 +26,6 @@ class ExtractConfig(dg.Config):
 
     mode: Literal["auto", "full", "incremental"] = "auto"
     reconcile: bool | None = None
-
-
-def raw_asset_key(api_name: str) -> dg.AssetKey:
-    return dg.AssetKey(["raw", api_name.lower()])
 
 
 def _metadata(result: SyncResult, columns: dict[str, str]) -> dict[str, object]:
@@ -81,6 +78,7 @@ def build_raw_asset(spec: ObjectSpec) -> dg.AssetsDefinition:
         tags={"layer": "raw", "package": spec.package},
         description=f"Salesforce {spec.api_name}: {spec.description} Landed in raw.{spec.table}.",
         metadata={"salesforce_object": spec.api_name, "optional": spec.optional},
+        freshness_policy=RAW_FRESHNESS_POLICY,
     )
     def _raw(context: dg.AssetExecutionContext, config: ExtractConfig, salesforce: SalesforceResource,
              warehouse: WarehouseResource, extraction: ExtractionSettings) -> dg.MaterializeResult:
