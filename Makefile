@@ -7,12 +7,12 @@ STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export REVENUE_DUCKDB_PATH ?= $(CURDIR)/data/revenue.duckdb
 
-.PHONY: install demo test dev docs export lint format clean
+.PHONY: install demo test dev docs sql graph export lint format clean
 
 # Dagster keeps runs, logs and schedules here; telemetry stays off.
 $(DAGSTER_HOME)/dagster.yaml:
 	@mkdir -p $(DAGSTER_HOME)
-	@printf 'telemetry:\n  enabled: false\n' > $@
+	@printf 'telemetry:\n  enabled: false\nfreshness:\n  enabled: true\n' > $@
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,9 +38,20 @@ test: install $(MANIFEST)  ## run the test suite
 dev: install $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -w workspace.yaml
 
+# dbt docs read the analyst copy read-only (profile target "docs"), so they never hold a lock a run needs.
+DOCS_TARGET := target/docs
 docs: install $(MANIFEST)  ## dbt docs for the models, on http://127.0.0.1:8080 (after make demo)
-	cd dbt_project && ../$(BIN)/dbt docs generate --profiles-dir . && \
-		../$(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080 --no-browser
+	cd dbt_project && REVENUE_DUCKDB_PATH="$$(../$(BIN)/python -m orchestration.sql --copy-path)" && \
+		REVENUE_DUCKDB_PATH="$$REVENUE_DUCKDB_PATH" ../$(BIN)/dbt docs generate --profiles-dir . --target docs \
+			--target-path $(DOCS_TARGET) && \
+		../$(BIN)/dbt docs serve --profiles-dir . --target docs --target-path $(DOCS_TARGET) \
+			--host 127.0.0.1 --port 8080 --no-browser
+
+sql: install  ## a read-only DuckDB shell on the analyst copy (make sql Q="select ..." runs one query)
+	$(BIN)/python -m orchestration.sql $(if $(Q),-c "$(Q)")
+
+graph: install $(MANIFEST)  ## regenerate the asset-graph diagram in README.md from the definitions
+	$(BIN)/python -m orchestration.asset_graph --write README.md
 
 export: install  ## the revenue schedule, status, waterfall and allocations as CSV and Parquet in data/exports
 	$(BIN)/python -m orchestration.exports
