@@ -176,19 +176,32 @@ def _outcome(result, suite: SuiteFile) -> ExpectationOutcome:
 
 
 def write_index(docs_dir: Path, outcomes: list[SuiteOutcome]) -> Path:
-    """data/quality_docs/index.html: one line per suite with its latest result and its GX Data Docs page."""
+    """data/quality_docs/index.html: one line per suite with its latest result and its GX Data Docs page.
+
+    Each suite's latest result is kept as ``<suite>/latest.json`` in the docs folder and the index is rebuilt
+    from all of them, because the checks run in separate processes (Dagster's multiprocess executor) and each
+    knows only its own outcome.
+    """
     docs_dir.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for outcome in sorted(outcomes, key=lambda o: o.suite):
+    for outcome in outcomes:
         link = outcome.docs_page.relative_to(docs_dir).as_posix() if outcome.docs_page else ""
-        status = "passed" if outcome.success else "FAILED"
-        rows.append(f"<tr><td><a href='{html.escape(link)}'>{html.escape(outcome.suite)}</a></td>"
-                    f"<td>{status}</td><td>{outcome.rows:,}</td><td>{outcome.failing_count:,}</td></tr>")
+        latest = docs_dir / outcome.suite / "latest.json"
+        latest.parent.mkdir(parents=True, exist_ok=True)
+        latest.write_text(json.dumps({"suite": outcome.suite, "success": outcome.success, "rows": outcome.rows,
+                                      "failing_count": outcome.failing_count, "link": link}))
+    rows = []
+    for path in sorted(docs_dir.glob("*/latest.json")):
+        entry = json.loads(path.read_text())
+        status = "passed" if entry["success"] else "FAILED"
+        rows.append(f"<tr><td><a href='{html.escape(entry['link'])}'>{html.escape(entry['suite'])}</a></td>"
+                    f"<td>{status}</td><td>{entry['rows']:,}</td><td>{entry['failing_count']:,}</td></tr>")
     index = docs_dir / "index.html"
-    index.write_text(
+    partial = index.with_name(".index.html.partial")
+    partial.write_text(
         "<!doctype html><meta charset='utf-8'><title>Quality gate</title>"
         "<h1>Quality gate: latest validations</h1><table border=1 cellpadding=4>"
         "<tr><th>suite</th><th>result</th><th>rows</th><th>failing values</th></tr>"
         + "".join(rows) + "</table>"
     )
+    partial.replace(index)
     return index

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import duckdb
@@ -95,3 +96,15 @@ def test_index_page_lists_each_suite(warehouse, tmp_path):
         outcome = validate(read_frame(con, suite), suite, tmp_path / "docs")
     index = write_index(tmp_path / "docs", [outcome])
     assert "products" in index.read_text() and "FAILED" in index.read_text()
+
+
+def test_index_lists_suites_validated_by_separate_calls_and_keeps_warehouses_apart(warehouse, tmp_path):
+    """Each check runs in its own process: the index must come from disk, not from one process's memory."""
+    products = load_suite(EXPECTATIONS_DIR / "products.json")
+    twin = dataclasses.replace(products, name="products_twin")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for suite, folder in ((products, "docs"), (twin, "docs"), (twin, "other")):
+            write_index(tmp_path / folder, [validate(read_frame(con, suite), suite, tmp_path / folder)])
+    text = (tmp_path / "docs" / "index.html").read_text()
+    assert ">products<" in text and ">products_twin<" in text
+    assert ">products<" not in (tmp_path / "other" / "index.html").read_text()

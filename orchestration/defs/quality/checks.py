@@ -40,7 +40,6 @@ def _metadata(suite: SuiteFile, outcome: SuiteOutcome) -> dict:
 
 
 DOCS_DIR_NAME = DEFAULT_DOCS_DIR_NAME
-_latest: dict[str, SuiteOutcome] = {}
 
 
 def build_gx_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
@@ -57,8 +56,7 @@ def build_gx_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
         # Beside the warehouse (data/quality_docs by default), so a run on another file keeps its docs apart.
         docs_dir = warehouse.path.parent / DOCS_DIR_NAME
         outcome = validate(frame, suite, docs_dir)
-        _latest[suite.name] = outcome
-        write_index(docs_dir, list(_latest.values()))
+        write_index(docs_dir, [outcome])
         if not outcome.success:
             context.log.error(f"quality gate {suite.name} failed: {outcome.failing_count} failing values, e.g. "
                               f"{', '.join(outcome.sample_failing_ids[:5])}")
