@@ -86,3 +86,19 @@ def sf(request, tiny_org) -> Iterator[Salesforce]:
         return
     with DemoOrgServer(tiny_org, stall_seconds=1.5) as server:
         yield login(tiny_org, "http", server)
+
+
+@pytest.fixture(scope="session")
+def refreshed_demo(tmp_path_factory):
+    """One `revenue_refresh` run of the demo org, shared by the tests that read a fully built warehouse."""
+    import dagster as dg
+
+    from orchestration.salesforce import connect
+    from tests.launchpad import run
+
+    connect.forget_demo_orgs()
+    database = tmp_path_factory.mktemp("operations") / "revenue.duckdb"
+    with dg.instance_for_test() as instance:
+        result = run("revenue_refresh", instance, database)
+        yield instance, database, result
+    connect.forget_demo_orgs()

@@ -1,13 +1,11 @@
 """Every public mart is documented in dbt docs with a doc block holding example queries, and every example runs.
 
 The doc blocks live beside each marts folder's model yml (``_<folder>__docs.md``); the yml descriptions point at
-them. The structural checks always run. The example queries run against a built warehouse (read-only):
-$REVENUE_DUCKDB_PATH, else data/revenue.duckdb; without one, only the execution test is skipped.
+them. The example queries run, read-only, on the demo org refreshed through Dagster (the session's shared run).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,22 +83,12 @@ def test_project_overview_page_exists():
     assert re.search(r"{%-?\s*docs\s+__overview__\s*-?%}", text), f"{OVERVIEW.name} has no __overview__ doc block"
 
 
-def warehouse_path() -> Path:
-    """$REVENUE_DUCKDB_PATH (relative paths from the repository root), else data/revenue.duckdb."""
-    path = Path(os.environ.get("REVENUE_DUCKDB_PATH") or REPO_ROOT / "data" / "revenue.duckdb")
-    return path if path.is_absolute() else REPO_ROOT / path
-
-
 @pytest.fixture(scope="module")
-def warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
-    path = warehouse_path()
-    if not path.is_file():
-        pytest.skip(f"no built warehouse at {path} to run the example queries on: run `make demo` first "
-                    f"(or point REVENUE_DUCKDB_PATH at one)")
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.IOException as error:
-        pytest.skip(f"cannot open the warehouse {path} read-only (another process writing it?): {error}")
+def warehouse(refreshed_demo) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The demo org refreshed through Dagster: every example must return rows on it."""
+    _, database, result = refreshed_demo
+    assert result.success, "the demo refresh failed; see tests/test_operations.py"
+    con = duckdb.connect(str(database), read_only=True)
     yield con
     con.close()
 

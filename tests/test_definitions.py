@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,9 +26,10 @@ def test_definitions_validate():
 
 
 @pytest.mark.slow
-def test_dagster_definitions_validate_accepts_the_workspace():
+def test_dagster_definitions_validate_accepts_the_workspace(tmp_path):
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
     result = subprocess.run([str(Path(sys.executable).parent / "dagster"), "definitions", "validate",
-                             "-w", "workspace.yaml"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+                             "-w", "workspace.yaml"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 

@@ -21,36 +21,12 @@ from orchestration.defs.ingest.salesforce.freshness import FAIL_AFTER, WARN_AFTE
 from orchestration.defs.reverse_etl.sensors import write_back_after_quality_gate
 from orchestration.salesforce import connect
 from orchestration.salesforce.settings import ConnectionSettings
-
-# Not the default size (2,000), to prove the launchpad setting reaches the org; not much smaller either: the
-# demo org plants a fixed number of defects, which below ~800 opportunities exceed the gate's 1% tolerance.
-SCALE, SEED = 1000, 11
-
-
-def launchpad_config(database) -> dict:
-    return {"resources": {
-        "salesforce": {"config": {"connection": "demo", "demo_scale": SCALE, "demo_seed": SEED,
-                                  "retry_base_delay_seconds": 0.01}},
-        "warehouse": {"config": {"database": str(database)}},
-    }}
-
-
-def run(job_name: str, instance, database, extra: dict | None = None) -> dg.ExecuteInProcessResult:
-    config = launchpad_config(database)
-    for key, value in (extra or {}).items():
-        config.setdefault(key, {}).update(value)
-    return defs.resolve_job_def(job_name).execute_in_process(instance=instance, run_config=config,
-                                                             raise_on_error=False)
+from tests.launchpad import SCALE, SEED, run
 
 
 @pytest.fixture(scope="module")
-def refreshed(tmp_path_factory):
-    connect.forget_demo_orgs()
-    database = tmp_path_factory.mktemp("operations") / "revenue.duckdb"
-    with dg.instance_for_test() as instance:
-        result = run("revenue_refresh", instance, database)
-        yield instance, database, result
-    connect.forget_demo_orgs()
+def refreshed(refreshed_demo):
+    return refreshed_demo
 
 
 def demo_org():
