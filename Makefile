@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export REVENUE_DUCKDB_PATH ?= $(CURDIR)/data/revenue.duckdb
 
-.PHONY: install demo test dev docs sql graph export lint format clean
+.PHONY: install demo test dev docs sql graph bench export lint format clean
 
 # Dagster keeps runs, logs and schedules here; telemetry stays off.
 $(DAGSTER_HOME)/dagster.yaml:
@@ -32,7 +32,7 @@ $(MANIFEST): $(STAMP) $(DBT_SOURCES)
 demo: install $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml  ## run the whole pipeline on the embedded demo org into data/revenue.duckdb
 	$(BIN)/python -m orchestration.demo
 
-test: install $(MANIFEST)  ## run the test suite
+test: install $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml  ## run the test suite
 	$(BIN)/python -m pytest
 
 dev: install $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI on http://127.0.0.1:3000
@@ -52,6 +52,12 @@ sql: install  ## a read-only DuckDB shell on the analyst copy (make sql Q="selec
 
 graph: install $(MANIFEST)  ## regenerate the asset-graph diagram in README.md from the definitions
 	$(BIN)/python -m orchestration.asset_graph --write README.md
+
+# make bench SCALE=100000: extraction, dbt build, the gate and a dry-run push on a generated org of SCALE
+# opportunities, each stage in its own process; figures go to bench/results.json (one entry per scale).
+SCALE ?= 10000
+bench: install $(MANIFEST)  ## benchmark the pipeline stage by stage (make bench SCALE=N)
+	$(BIN)/python -m orchestration.benchmark --scale $(SCALE)
 
 export: install  ## the revenue schedule, status, waterfall and allocations as CSV and Parquet in data/exports
 	$(BIN)/python -m orchestration.exports

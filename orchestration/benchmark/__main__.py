@@ -1,0 +1,5 @@
+import sys
+
+from orchestration.benchmark.harness import main
+
+sys.exit(main())

@@ -1,0 +1,242 @@
+"""``make bench SCALE=N``: the pipeline measured stage by stage on a generated org of N opportunities.
+
+The harness plays Salesforce: it generates the demo org and serves it over loopback HTTP from its own
+process, so the org's memory and CPU are not counted as the pipeline's. Each pipeline stage then runs as a
+separate process (see stages.py): its wall time is measured around it and its peak memory is the kernel's
+high-water mark for that process alone (``wait4``'s ``ru_maxrss``), so one stage's peak is never hidden by
+another's. After the full run, 1% of the records of every object are touched in the org and the incremental
+path (incremental extraction, models, gate, dry-run push) is measured again against the full run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from orchestration.paths import PROJECT_ROOT
+
+RESULTS_DIR = PROJECT_ROOT / "bench"
+CHANGED_SHARE = 0.01
+# What the issue asks of a 1,000,000-opportunity org.
+TARGETS = {
+    "full_pipeline_seconds": 600,
+    "peak_memory_mib": 8 * 1024,
+    "bulk_rows_per_api_call": 10_000,
+    "incremental_share_of_full": 0.10,
+    "schedule_rows_per_second": 1_000_000,
+    "gate_seconds": 30,
+}
+
+
+@dataclass
+class StageResult:
+    name: str
+    seconds: float
+    peak_memory_mib: float
+    success: bool
+    rows: int = 0
+    api_calls: int = 0
+    detail: dict = field(default_factory=dict)
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def run_stage(name: str, stage: str, database: Path, server_url: str, *extra: str) -> StageResult:
+    """One stage in its own process; wall time around it, peak RSS from the kernel for that process."""
+    command = [sys.executable, "-m", "orchestration.benchmark.stages", stage, "--database", str(database),
+               "--server-url", server_url, *extra]
+    log_path = database.parent / f"{name}.log"
+    started = time.monotonic()
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
+        stdout = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.monotonic() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    report = json.loads(lines[-1]) if lines else {"success": False, "error": f"no report; see {log_path}"}
+    print(f"  {name:<22} {seconds:>8.1f}s  {usage.ru_maxrss / 1024:>8.0f} MiB  "
+          f"{'ok' if process.returncode == 0 else 'FAILED (see ' + str(log_path) + ')'}", flush=True)
+    return StageResult(name=name, seconds=round(seconds, 2), peak_memory_mib=round(usage.ru_maxrss / 1024, 1),
+                       success=process.returncode == 0, rows=int(report.pop("rows", 0) or 0),
+                       api_calls=int(report.pop("api_calls", 0) or 0), detail=report)
+
+
+def serve_org(scale: int, seed: int):
+    from orchestration.demo_org.org import DemoOrg
+    from orchestration.demo_org.server import DemoOrgServer
+
+    started = time.monotonic()
+    org = DemoOrg.generate(scale=scale, seed=seed)
+    seconds = time.monotonic() - started
+    server = DemoOrgServer(org, host="127.0.0.1", port=0).start()
+    return org, server, seconds
+
+
+def touch_share(org, share: float, seed: int) -> dict[str, int]:
+    """Bump SystemModstamp on ``share`` of every object's records, as a day of edits in Salesforce would."""
+    from orchestration.salesforce.catalog import OBJECTS
+
+    touched = {}
+    for spec in OBJECTS:
+        try:
+            ids = org.store.query(
+                f'SELECT "Id" FROM data."{spec.api_name}" USING SAMPLE {share * 100}% (bernoulli, {seed})'
+            ).column(0).to_pylist()
+        except Exception:  # an object this org does not have
+            continue
+        if ids:
+            org.store.touch(spec.api_name, ids)
+        touched[spec.api_name] = len(ids)
+    return touched
+
+
+def schedule_seconds(dbt: dict) -> float:
+    """dbt's execution time of the models that expand lines into schedule rows."""
+    return sum(seconds for unique_id, seconds in dbt.items()
+               if unique_id.startswith("model.") and ("recognition__schedule" in unique_id
+                                                      or "recognition__range_periods" in unique_id
+                                                      or unique_id.endswith(".fct_revenue_schedule")))
+
+
+def summarise(scale: int, generate_seconds: float, stages: list[StageResult], baseline: dict | None) -> dict:
+    by_name = {s.name: s for s in stages}
+    full = [by_name[n] for n in ("extract", "models", "gate", "push") if n in by_name]
+    incremental = [by_name[n] for n in ("incremental_extract", "incremental_models", "incremental_gate",
+                                        "incremental_push") if n in by_name]
+    models = by_name.get("models")
+    schedule_rows = models.detail.get("schedule_rows", 0) if models else 0
+    schedule_time = schedule_seconds(models.detail.get("dbt", {})) if models else 0.0
+    extract = by_name.get("extract")
+    bulk = {name: o for name, o in (extract.detail.get("objects", {}) if extract else {}).items()
+            if o.get("method", "").startswith("bulk")}
+    full_seconds = sum(s.seconds for s in full)
+    if baseline and baseline.get("pandas_seconds") and schedule_time:
+        # Per row, because pandas covers a subset of the templates and the SQL time covers them all.
+        baseline["pandas_rows_per_second"] = round(baseline["rows"] / baseline["pandas_seconds"])
+        baseline["sql_rows_per_second"] = round(schedule_rows / schedule_time)
+        baseline["sql_speedup_per_row"] = round(baseline["sql_rows_per_second"] / baseline["pandas_rows_per_second"], 2)
+    figures = {
+        "full_pipeline_seconds": round(full_seconds, 1),
+        "peak_memory_mib": max((s.peak_memory_mib for s in stages), default=0),
+        "bulk_rows_per_api_call": round(min((o["rows_read"] / max(o["api_calls"], 1) for o in bulk.values()),
+                                            default=0)),
+        "incremental_share_of_full": round(sum(s.seconds for s in incremental) / full_seconds, 3)
+        if full_seconds and incremental else None,
+        "schedule_rows_per_second": round(schedule_rows / schedule_time) if schedule_time else None,
+        "gate_seconds": by_name["gate"].seconds if "gate" in by_name else None,
+    }
+    met = {}
+    for key, target in TARGETS.items():
+        value = figures[key]
+        if value is None:
+            met[key] = None
+        elif key in ("bulk_rows_per_api_call", "schedule_rows_per_second"):
+            met[key] = value >= target
+        else:
+            met[key] = value <= target
+    return {
+        "scale": scale,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "generate_org_seconds": round(generate_seconds, 1),
+        "stages": [{**asdict(s), "rows_per_second": round(s.rows_per_second)} for s in stages],
+        "schedule_rows": schedule_rows,
+        "schedule_model_seconds": round(schedule_time, 2),
+        "figures": figures,
+        "targets": TARGETS,
+        "targets_met_at_this_scale": met,
+        "pandas_baseline": baseline,
+    }
+
+
+def table(summary: dict) -> str:
+    lines = [f"scale {summary['scale']:,} opportunities (org generated in {summary['generate_org_seconds']}s)",
+             f"{'stage':<22} {'seconds':>9} {'peak MiB':>9} {'rows':>12} {'rows/s':>10} {'API calls':>10}"]
+    for s in summary["stages"]:
+        lines.append(f"{s['name']:<22} {s['seconds']:>9.1f} {s['peak_memory_mib']:>9.0f} {s['rows']:>12,} "
+                     f"{s['rows_per_second']:>10,} {s['api_calls']:>10,}")
+    lines.append(f"schedule rows produced: {summary['schedule_rows']:,}")
+    for key, value in summary["figures"].items():
+        met = summary["targets_met_at_this_scale"][key]
+        verdict = "" if met is None else ("  (target met)" if met else f"  (target {TARGETS[key]:,} missed)")
+        lines.append(f"{key:<28} {value}{verdict}")
+    baseline = summary.get("pandas_baseline")
+    if baseline and "pandas_seconds" in baseline:
+        lines.append(f"pandas baseline ({', '.join(baseline.get('templates', []))}): {baseline['rows']:,} rows in "
+                     f"{baseline['pandas_seconds']:.2f}s = {baseline.get('pandas_rows_per_second', 0):,} rows/s; SQL "
+                     f"{baseline.get('sql_rows_per_second', 0):,} rows/s (x{baseline.get('sql_speedup_per_row')}); "
+                     f"outputs equal: {baseline['equal']} ({baseline['mismatches']} mismatches)")
+    elif baseline:
+        lines.append(f"pandas baseline failed: {baseline.get('error', '')[-300:]}")
+    return "\n".join(lines)
+
+
+def pandas_baseline(database: Path) -> dict | None:
+    """The recognition schedule in straightforward pandas, timed and compared with the SQL output."""
+    command = [sys.executable, "-m", "orchestration.benchmark.baseline_stage", str(database)]
+    completed = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
+    lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
+    if completed.returncode != 0 or not lines:
+        return {"error": completed.stderr[-2000:]}
+    return json.loads(lines[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestration.benchmark", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--work-dir", help="where the benchmark's DuckDB file goes (default bench/work-<scale>)")
+    parser.add_argument("--no-incremental", action="store_true")
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args(argv)
+
+    work = Path(args.work_dir) if args.work_dir else RESULTS_DIR / f"work-{args.scale}"
+    work.mkdir(parents=True, exist_ok=True)
+    database = work / "revenue.duckdb"
+    for leftover in (database, database.with_name(database.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+    print(f"generating a demo org of {args.scale:,} opportunities …", flush=True)
+    org, server, generate_seconds = serve_org(args.scale, args.seed)
+    print(f"  generated in {generate_seconds:.1f}s, serving on {server.url}", flush=True)
+    stages: list[StageResult] = []
+    try:
+        for name in ("extract", "models", "gate", "push"):
+            stages.append(run_stage(name, name, database, server.url))
+        if not args.no_incremental:
+            touched = touch_share(org, CHANGED_SHARE, args.seed)
+            print(f"  touched {sum(touched.values()):,} records ({CHANGED_SHARE:.0%} of each object)", flush=True)
+            stages.append(run_stage("incremental_extract", "extract", database, server.url, "--mode", "incremental"))
+            for name in ("models", "gate", "push"):
+                stages.append(run_stage(f"incremental_{name}", name, database, server.url))
+    finally:
+        server.stop()
+    baseline = None if args.no_baseline else pandas_baseline(database)
+    summary = summarise(args.scale, generate_seconds, stages, baseline)
+    summary["self_peak_memory_mib_including_org"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    results_path = RESULTS_DIR / "results.json"
+    existing = json.loads(results_path.read_text()) if results_path.exists() else {}
+    existing[str(args.scale)] = summary
+    results_path.write_text(json.dumps(existing, indent=2, default=str) + "\n")
+    print()
+    print(table(summary))
+    print(f"\nwritten to {results_path} (key \"{args.scale}\")")
+    return 0 if all(s.success for s in stages) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

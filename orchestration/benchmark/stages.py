@@ -1,0 +1,129 @@
+"""One benchmark stage, run as its own process so its wall time and peak memory are its own.
+
+    python -m orchestration.benchmark.stages extract --database D --server-url URL [--mode full|auto]
+    python -m orchestration.benchmark.stages models|gate|push --database D --server-url URL
+
+Each stage is a real Dagster run of the project's own assets (the same definitions the UI loads), on an
+ephemeral instance, against the demo org served over loopback HTTP by the harness. The last line on stdout
+is a JSON object of what the run reported: rows, API calls, the dbt timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+STAGES = ("extract", "models", "gate", "push")
+
+
+def _selection(stage: str):
+    import dagster as dg
+
+    from orchestration.defs.quality.checks import gx_checks
+    from orchestration.defs.reverse_etl.assets import PLAN_KEY, PUSH_KEY
+    from orchestration.defs.transform.assets import revenue_models
+
+    gx = dg.AssetSelection.checks(*gx_checks)
+    write_back = dg.AssetSelection.assets(PLAN_KEY, PUSH_KEY)
+    if stage == "extract":
+        return dg.AssetSelection.groups("salesforce_raw").without_checks()
+    if stage == "models":
+        return dg.AssetSelection.assets(*revenue_models.keys) - gx
+    if stage == "gate":  # the suites on the marts; the push plan's own suite runs with the push, as in a run
+        return gx - write_back.checks()
+    return write_back
+
+
+def _run_config(stage: str, args: argparse.Namespace) -> dict:
+    from orchestration.salesforce.catalog import OBJECTS
+
+    config: dict = {"resources": {
+        "salesforce": {"config": {"connection": "demo", "demo_server_url": args.server_url}},
+        "warehouse": {"config": {"database": args.database}},
+    }}
+    if stage == "extract":
+        config["ops"] = {f"raw__{spec.table}": {"config": {"mode": args.mode}} for spec in OBJECTS}
+    if stage == "push":
+        config["ops"] = {"reverse_etl__salesforce_push": {"config": {"dry_run": True}}}
+    return config
+
+
+def _number(value) -> float:
+    inner = getattr(value, "value", value)
+    return inner if isinstance(inner, int | float) and not isinstance(inner, bool) else 0
+
+
+def _report(stage: str, result) -> dict:
+    """What the run's own events say: the same numbers the UI shows on each asset."""
+    report: dict = {"success": result.success, "api_calls": 0, "rows": 0}
+    by_object = {}
+    for event in result.get_asset_materialization_events():
+        metadata = event.materialization.metadata
+        report["api_calls"] += _number(metadata.get("api_calls_used"))
+        if stage == "extract":
+            rows = _number(metadata.get("rows_read"))
+            report["rows"] += rows
+            by_object[event.asset_key.path[-1]] = {
+                "rows_read": rows, "api_calls": _number(metadata.get("api_calls_used")),
+                "method": str(getattr(metadata.get("method"), "value", "")),
+                "seconds": _number(metadata.get("seconds"))}
+        elif stage == "push":
+            report["records_planned"] = _number(metadata.get("records_planned")) or report.get("records_planned", 0)
+            report["rows"] += _number(metadata.get("dagster/row_count"))
+    if by_object:
+        report["objects"] = by_object
+    checks = result.get_asset_check_evaluations()
+    report["checks"] = len(checks)
+    report["checks_failed"] = sorted(e.check_name for e in checks if not e.passed)
+    return report
+
+
+def _dbt_timings(since: float) -> dict:
+    """Per-model execution seconds from the run_results.json this stage's dbt build wrote."""
+    from orchestration.paths import DBT_PROJECT_DIR
+
+    candidates = [p for p in (DBT_PROJECT_DIR / "target").rglob("run_results.json") if p.stat().st_mtime >= since]
+    if not candidates:
+        return {}
+    results = json.loads(max(candidates, key=lambda p: p.stat().st_mtime).read_text())["results"]
+    return {r["unique_id"]: round(r.get("execution_time") or 0.0, 3) for r in results}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestration.benchmark.stages")
+    parser.add_argument("stage", choices=STAGES)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--server-url", required=True)
+    parser.add_argument("--mode", default="full", choices=("full", "auto", "incremental"))
+    args = parser.parse_args(argv)
+
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    job = dg.define_asset_job(f"bench_{args.stage}", selection=_selection(args.stage))
+    bench_defs = dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
+    started = time.time()
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = bench_defs.resolve_job_def(job.name).execute_in_process(
+            run_config=_run_config(args.stage, args), instance=instance, raise_on_error=False)
+    report = _report(args.stage, result)
+    if args.stage == "models":
+        report["dbt"] = _dbt_timings(started)
+        with _read_only(Path(args.database)) as con:
+            report["schedule_rows"] = con.execute("SELECT count(*) FROM marts.fct_revenue_schedule").fetchall()[0][0]
+    print(json.dumps(report))
+    return 0 if result.success else 1
+
+
+def _read_only(path: Path):
+    from orchestration.warehouse.connection import connection
+
+    return connection(path, read_only=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
