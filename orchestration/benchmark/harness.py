@@ -2,9 +2,9 @@
 
 The harness plays Salesforce: it generates the demo org and serves it over loopback HTTP from its own
 process, so the org's memory and CPU are not counted as the pipeline's. Each pipeline stage then runs as a
-separate process (see stages.py): its wall time is measured around it and its peak memory is the kernel's
-high-water mark for that process alone (``wait4``'s ``ru_maxrss``), so one stage's peak is never hidden by
-another's. After the full run, 1% of the records of every object are touched in the org and the incremental
+separate process (see stages.py): its wall time is measured around it and it reports its own peak memory
+(its high-water mark and that of the dbt process it runs), so one stage's peak is never hidden by another's.
+After the full run, 1% of the records of every object are touched in the org and the incremental
 path (incremental extraction, models, gate, dry-run push) is measured again against the full run.
 """
 
@@ -66,9 +66,10 @@ def run_stage(name: str, stage: str, database: Path, server_url: str, *extra: st
     process.returncode = os.waitstatus_to_exitcode(status)
     lines = [line for line in stdout.splitlines() if line.startswith("{")]
     report = json.loads(lines[-1]) if lines else {"success": False, "error": f"no report; see {log_path}"}
-    print(f"  {name:<22} {seconds:>8.1f}s  {usage.ru_maxrss / 1024:>8.0f} MiB  "
+    peak = report.pop("peak_memory_mib", usage.ru_maxrss / 1024)
+    print(f"  {name:<22} {seconds:>8.1f}s  {peak:>8.0f} MiB  "
           f"{'ok' if process.returncode == 0 else 'FAILED (see ' + str(log_path) + ')'}", flush=True)
-    return StageResult(name=name, seconds=round(seconds, 2), peak_memory_mib=round(usage.ru_maxrss / 1024, 1),
+    return StageResult(name=name, seconds=round(seconds, 2), peak_memory_mib=round(peak, 1),
                        success=process.returncode == 0, rows=int(report.pop("rows", 0) or 0),
                        api_calls=int(report.pop("api_calls", 0) or 0), detail=report)
 
