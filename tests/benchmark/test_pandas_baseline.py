@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from orchestration.benchmark.pandas_baseline import AMOUNTS, compare, schedule
-from orchestration.paths import resolve_database
 
 DAYS, MONTHS = "Equal Split Days", "Equal Split Months"
 
@@ -149,10 +148,9 @@ def test_compare_reports_a_wrong_cent_and_a_missing_row() -> None:
 
 
 @pytest.mark.slow
-def test_pandas_equals_the_dbt_schedule_on_the_warehouse() -> None:
-    path = resolve_database()
-    if not path.exists():
-        pytest.skip(f"no built warehouse at {path}: run `make demo` or set REVENUE_DUCKDB_PATH")
+def test_pandas_equals_the_dbt_schedule_on_the_warehouse(refreshed_demo) -> None:
+    """On the demo org refreshed through Dagster (the session's shared run)."""
+    _, path, _ = refreshed_demo
     con = duckdb.connect(str(path), read_only=True)
     try:
         result = compare(con)
