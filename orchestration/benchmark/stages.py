@@ -24,6 +24,7 @@ def _selection(stage: str):
 
     from orchestration.defs.quality.checks import gx_checks
     from orchestration.defs.reverse_etl.assets import PLAN_KEY, PUSH_KEY
+    from orchestration.defs.reverse_etl.sensors import gate_check_keys
     from orchestration.defs.transform.assets import revenue_models
 
     gx = dg.AssetSelection.checks(*gx_checks)
@@ -33,20 +34,19 @@ def _selection(stage: str):
     if stage == "models":
         return dg.AssetSelection.assets(*revenue_models.keys) - gx
     if stage == "gate":  # the suites on the marts; the push plan's own suite runs with the push, as in a run
-        return dg.AssetSelection.checks(*[c for c in gx_checks
-                                          if all(spec.asset_key != PLAN_KEY for spec in c.check_specs)])
+        return dg.AssetSelection.checks(*gate_check_keys())
     return write_back
 
 
 def _run_config(stage: str, args: argparse.Namespace) -> dict:
-    from orchestration.salesforce.catalog import OBJECTS
+    from orchestration.defs.jobs import raw_op_config
 
     config: dict = {"resources": {
         "salesforce": {"config": {"connection": "demo", "demo_server_url": args.server_url}},
         "warehouse": {"config": {"database": args.database}},
     }}
     if stage == "extract":
-        config["ops"] = {f"raw__{spec.table}": {"config": {"mode": args.mode}} for spec in OBJECTS}
+        config.update(raw_op_config(args.mode))
     if stage == "push":
         config["ops"] = {"reverse_etl__salesforce_push": {"config": {"dry_run": True}}}
     return config
@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     import dagster as dg
 
     from orchestration.definitions import defs
+    from orchestration.warehouse.connection import connection
 
     job = dg.define_asset_job(f"bench_{args.stage}", selection=_selection(args.stage))
     bench_defs = dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     report = _report(args.stage, result)
     if args.stage == "models":
         report["dbt"] = _dbt_timings(started)
-        with _read_only(Path(args.database)) as con:
+        with connection(Path(args.database), read_only=True) as con:
             report["schedule_rows"] = con.execute("SELECT count(*) FROM marts.fct_revenue_schedule").fetchall()[0][0]
     report["peak_memory_mib"] = _peak_memory_mib()
     print(json.dumps(report))
@@ -137,12 +138,6 @@ def _peak_memory_mib() -> float:
             own = int(line.split()[1]) / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return round(max(own, children), 1)
-
-
-def _read_only(path: Path):
-    from orchestration.warehouse.connection import connection
-
-    return connection(path, read_only=True)
 
 
 if __name__ == "__main__":

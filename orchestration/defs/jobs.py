@@ -17,7 +17,7 @@ FRESHNESS = dg.AssetSelection.checks(raw_freshness_checks)
 WRITE_BACK = dg.AssetSelection.assets(PLAN_KEY, PUSH_KEY)
 
 
-def _raw_op_config(mode: str) -> dict:
+def raw_op_config(mode: str) -> dict:
     return {"ops": {f"raw__{spec.table}": {"config": {"mode": mode}} for spec in OBJECTS}}
 
 
@@ -26,14 +26,14 @@ salesforce_sync_job = dg.define_asset_job(
     selection=RAW,
     description="Extract what changed in Salesforce since the last run (SystemModstamp watermark, with lookback); "
     "a periodic full-Id reconciliation marks hard-deleted rows.",
-    config=_raw_op_config("auto"),
+    config=raw_op_config("auto"),
 )
 
 full_refresh_job = dg.define_asset_job(
     "salesforce_full_refresh",
     selection=RAW,
     description="Re-extract every record of every object, marking rows the org no longer has as hard-deleted.",
-    config=_raw_op_config("full"),
+    config=raw_op_config("full"),
 )
 
 refresh_job = dg.define_asset_job(

@@ -39,8 +39,6 @@ def _metadata(suite: SuiteFile, outcome: SuiteOutcome) -> dict:
     return metadata
 
 
-DOCS_DIR_NAME = DEFAULT_DOCS_DIR_NAME
-
 
 def build_gx_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
     @dg.asset_check(
@@ -54,7 +52,7 @@ def build_gx_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
         with warehouse.connect(read_only=True) as con:
             frame = read_frame(con, suite)
         # Beside the warehouse (data/quality_docs by default), so a run on another file keeps its docs apart.
-        docs_dir = warehouse.path.parent / DOCS_DIR_NAME
+        docs_dir = warehouse.path.parent / DEFAULT_DOCS_DIR_NAME
         outcome = validate(frame, suite, docs_dir)
         write_index(docs_dir, [outcome])
         if not outcome.success:
