@@ -1,5 +1,5 @@
 -- Problems in renewal and amendment links: self-links, links to contracts that are not in scope,
--- conflicting links, cycles and overlapping renewal terms. The chains and contract types are built from
+-- conflicting links, cycles, overlapping renewal terms and amendments outside their parent's term. The chains and contract types are built from
 -- the links that survive; these rows say what was set aside and why.
 
 with links as (
@@ -17,6 +17,23 @@ resolved as (
 cycles as (
 
     select * from {{ ref('int_renewal_cycles') }} where graph = 'stated'
+
+),
+
+-- Booked amendments whose ARR int_arr_contributions clips to the parent's term or leaves out.
+amendments as (
+
+    select
+        resolved.parent_id,
+        resolved.child_id,
+        parents.stage_category as parent_stage_category,
+        parents.conversion_rate is not null as parent_has_rate,
+        children.end_date - parents.end_date as days_after_parent_end
+
+    from resolved
+    inner join {{ ref('int_contracts') }} as children on children.contract_id = resolved.child_id
+    inner join {{ ref('int_contracts') }} as parents on parents.contract_id = resolved.parent_id
+    where resolved.link_type = 'amendment' and resolved.is_kept and children.stage_category = 'Booked'
 
 )
 
@@ -67,3 +84,25 @@ select 'Opportunity', child_id, '{{ var("contract_start_date_field") }}',
        parent_id
 from resolved
 where link_type = 'renewal' and is_kept and child_start_date <= parent_end_date
+
+union all
+
+select 'Opportunity', child_id, '{{ var("contract_end_date_field") }}',
+       'amendment outlives its parent', 'warning',
+       'amendment ends ' || days_after_parent_end || ' days after ' || parent_id
+           || ' ends; its ARR stops with the parent',
+       parent_id
+from amendments
+where parent_stage_category = 'Booked' and parent_has_rate and days_after_parent_end > 0
+
+union all
+
+select 'Opportunity', child_id, '{{ var("amends_field") }}',
+       'amendment of a contract without ARR', 'warning',
+       'amends ' || parent_id || ', which '
+           || case when parent_stage_category <> 'Booked' then 'is ' || parent_stage_category
+                   else 'has no exchange rate' end
+           || '; the amendment adds no ARR',
+       parent_id
+from amendments
+where parent_stage_category <> 'Booked' or not parent_has_rate

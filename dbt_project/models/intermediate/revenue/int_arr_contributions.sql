@@ -1,7 +1,9 @@
 -- What each Booked contract adds to its account's ARR, and when, in the corporate currency.
 -- A contract with both Assigned ARR and Assigned MRR contributes its assigned ARR over its own dates;
 -- otherwise each line contributes over the line's dates (amendment lines within the amendment's dates,
--- negative for downsells). ARR stops at the Terminated Effective Date. Lines with date errors or a
+-- negative for downsells). ARR stops at the Terminated Effective Date. An amendment changes its parent's
+-- revenue, so it counts only within the parent's term and only when the parent itself counts (Booked, with
+-- an exchange rate): otherwise a downsell would leave the account with negative ARR. Lines with date errors or a
 -- contract without an exchange rate contribute nothing (and are listed in fct_data_issues).
 
 with booked as (
@@ -11,13 +13,18 @@ with booked as (
 
 ),
 
--- An amendment stops when its parent is terminated, as well as on its own termination.
+-- An amendment stops when its parent is terminated, as well as on its own termination, and lives within
+-- its parent's dates.
 contracts as (
 
     select
         booked.* replace (
             least(booked.terminated_effective_date, parents.terminated_effective_date) as terminated_effective_date
-        )
+        ),
+        parents.start_date as parent_start_date,
+        parents.end_date as parent_end_date,
+        parents.contract_id is null
+            or (parents.stage_category = 'Booked' and parents.conversion_rate is not null) as counts_toward_arr
     from booked
     left join {{ ref('int_contract_links__resolved') }} as links
         on links.link_type = 'amendment' and links.is_kept and links.child_id = booked.contract_id
@@ -35,13 +42,13 @@ contract_level as (
         'contract' as source_level,
         c.contract_id,
         c.account_id,
-        c.start_date,
-        least(c.end_date, {{ ted_end }}) as end_date,
+        greatest(c.start_date, c.parent_start_date) as start_date,
+        least(c.end_date, {{ ted_end }}, c.parent_end_date) as end_date,
         cast(c.arr as double) as arr,
         c.conversion_rate
 
     from contracts as c
-    where c.has_assigned_override and c.end_date is not null
+    where c.has_assigned_override and c.end_date is not null and c.counts_toward_arr
 
 ),
 
@@ -52,14 +59,14 @@ line_level as (
         'line' as source_level,
         c.contract_id,
         c.account_id,
-        lines.start_date,
-        least(lines.end_date, {{ ted_end }}) as end_date,
+        greatest(lines.start_date, c.parent_start_date) as start_date,
+        least(lines.end_date, {{ ted_end }}, c.parent_end_date) as end_date,
         lines.arr,
         c.conversion_rate
 
     from {{ ref('int_contract_lines') }} as lines
     inner join contracts as c on c.contract_id = lines.contract_id
-    where not c.has_assigned_override
+    where not c.has_assigned_override and c.counts_toward_arr
       and lines.date_error is null
       and lines.arr <> 0
 
