@@ -244,7 +244,15 @@ class SalesforceClient:
             yield result["records"]
             locator = result["locator"]
             if not locator:
-                return
+                break
+        # Salesforce keeps a finished job's results for days; deleting them once read frees the org's storage.
+        # (Through restful: simple-salesforce's delete_job parses the 204 No Content reply as JSON and fails.)
+        try:
+            self.call(f"{label}: delete bulk job {job_id}",
+                      lambda sf: sf.restful(f"jobs/query/{job_id}", method="DELETE"))
+        except (SalesforceError, SalesforceCallFailed, *TRANSIENT_NETWORK_ERRORS) as error:
+            log.warning("%s: could not delete bulk job %s (%s); Salesforce removes it after 7 days",
+                        label, job_id, _summary(error))
 
     def update_records(self, records: list[dict], *, label: str) -> list[dict]:
         """Composite sObject collection update (at most 200 records), allOrNone false."""

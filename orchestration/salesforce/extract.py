@@ -9,10 +9,13 @@ warehouse until the whole extract has succeeded.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Sequence
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -20,6 +23,8 @@ import pyarrow.parquet as pq
 
 from orchestration.salesforce.client import SalesforceClient
 from orchestration.salesforce.fields import FieldSpec
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,8 @@ class SpoolWriter:
         self.path = path
         self.schema = pa.schema([(f.column, pa.string()) for f in fields])
         self._partial = path.with_suffix(".partial")
-        self._writer = pq.ParquetWriter(self._partial, self.schema, compression="zstd")
+        # Snappy: the spool lives for one load, so writing and reading it fast matters more than its size.
+        self._writer = pq.ParquetWriter(self._partial, self.schema, compression="snappy")
         self.rows = 0
         self.pages = 0
 
@@ -131,6 +137,52 @@ class SpoolWriter:
         self._partial.unlink(missing_ok=True)
 
 
+_DONE = object()
+
+
+def prefetched(pages: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """Yield ``pages`` while the next ones are already being fetched on a background thread.
+
+    Requests are sequential (each page's locator comes with the one before), so without this the org
+    renders a page while we wait, then waits while we parse it. Overlapping the two nearly halves the time
+    of a large extract. Errors from the fetching side are raised here, in order, after the pages before them.
+    """
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            for page in pages:
+                while not stop.is_set():
+                    try:
+                        buffer.put((page, None), timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put((_DONE, None))
+        except BaseException as error:  # handed to the consumer, which re-raises it
+            buffer.put((_DONE, error))
+
+    worker = threading.Thread(target=fetch, name="extract-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            page, error = buffer.get()
+            if error is not None:
+                raise error
+            if page is _DONE:
+                return
+            yield page
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+        close = getattr(pages, "close", None)
+        if close is not None and not worker.is_alive():
+            close()
+
+
 def extract_to_spool(client: SalesforceClient, api_name: str, soql: str, fields: Sequence[FieldSpec],
                      path: Path, *, use_bulk: bool, include_deleted: bool = True,
                      progress: Callable[[int], None] | None = None, bulk_page_size: int = 50_000) -> ExtractStats:
@@ -138,13 +190,13 @@ def extract_to_spool(client: SalesforceClient, api_name: str, soql: str, fields:
     label = f"extract {api_name}"
     try:
         if use_bulk:
-            for csv_text in client.bulk_query_pages(soql, include_deleted=include_deleted, label=label,
-                                                    page_size=bulk_page_size):
+            for csv_text in prefetched(client.bulk_query_pages(soql, include_deleted=include_deleted,
+                                                               label=label, page_size=bulk_page_size)):
                 spool.write(bulk_page_to_arrow(csv_text, fields))
                 if progress:
                     progress(spool.rows)
         else:
-            for records in client.query_pages(soql, include_deleted=include_deleted, label=label):
+            for records in prefetched(client.query_pages(soql, include_deleted=include_deleted, label=label)):
                 spool.write(rest_page_to_arrow(records, fields))
                 if progress:
                     progress(spool.rows)

@@ -143,13 +143,21 @@ def _load(con, sobject, table, plan, spool, run_id, full, reconcile_ids, now) ->
     result.rows_read = con.execute("SELECT count(*) FROM _stage").fetchall()[0][0]
 
     casts = ", ".join(f"{cast_text_sql(q(f.column), f.duckdb_type)} AS {q(f.column)}" for f in plan.fields)
-    order = 'ORDER BY "SystemModstamp" DESC NULLS LAST' if plan.field("SystemModstamp") else ""
+    # A record read twice (it moved between pages while they were read) keeps its newest version. Checking
+    # for repeats first is far cheaper than ranking every row of a multi-million-row extract.
+    newest_only = ""
+    if _has_repeated_ids(con):
+        order = 'ORDER BY "SystemModstamp" DESC NULLS LAST' if plan.field("SystemModstamp") else ""
+        newest_only = f'QUALIFY row_number() OVER (PARTITION BY "Id" {order}) = 1'
+    # Casting is the expensive part, so it happens once: the same pass flags rows holding a value that did
+    # not fit its type, and only those rows are examined again for the issue log.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {casts}, ?::TIMESTAMP AS _extracted_at, "
-        f"?::VARCHAR AS _run_id, false AS _hard_deleted, NULL::TIMESTAMP AS _hard_deleted_at FROM _stage "
-        f"WHERE \"Id\" IS NOT NULL QUALIFY row_number() OVER (PARTITION BY \"Id\" {order}) = 1",
+        f"CREATE OR REPLACE TEMP TABLE _typed_flagged AS SELECT {casts}, ?::TIMESTAMP AS _extracted_at, "
+        f"?::VARCHAR AS _run_id, false AS _hard_deleted, NULL::TIMESTAMP AS _hard_deleted_at, "
+        f"{_misfit_sql(plan)} AS _has_misfit FROM _stage WHERE \"Id\" IS NOT NULL {newest_only}",
         [now, run_id],
     )
+    con.execute("CREATE OR REPLACE TEMP VIEW _typed AS SELECT * EXCLUDE (_has_misfit) FROM _typed_flagged")
     # The issue log holds the current problems: records read again are judged afresh.
     if full:
         con.execute(f"DELETE FROM {ISSUES_TABLE} WHERE object = ?", [sobject])
@@ -183,6 +191,8 @@ def _load(con, sobject, table, plan, spool, run_id, full, reconcile_ids, now) ->
 
     if full and existed:
         _rewrite_full(con, target, plan, existing_columns)
+    elif not existed:
+        con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _typed")
     else:
         updates = ", ".join(f"{q(c)} = s.{q(c)}" for c in [*plan.columns, "_extracted_at", "_run_id",
                                                              "_hard_deleted", "_hard_deleted_at"])
@@ -223,6 +233,11 @@ def _rewrite_full(con, target: str, plan: FieldPlan, existing_columns: dict[str,
     con.execute("DROP TABLE _rebuilt")
 
 
+def _has_repeated_ids(con) -> bool:
+    rows = con.execute('SELECT count("Id") <> count(DISTINCT "Id") FROM _stage').fetchall()
+    return bool(rows[0][0])
+
+
 def table_columns_after(existing_columns: dict[str, str], plan: FieldPlan) -> list[str]:
     names = list(existing_columns)
     names += [c for c in plan.columns if c not in existing_columns]
@@ -244,13 +259,24 @@ def _mark_hard_deleted(con, target: str, present_ids_table: str, now: datetime) 
     return max(0, after - before)
 
 
+def _misfit_sql(plan: FieldPlan) -> str:
+    """True for a row with a non-empty value that its field's type could not hold."""
+    checks = [f for f in plan.fields if f.duckdb_type != "VARCHAR"]
+    return " OR ".join(
+        f"(nullif(trim({q(f.column)}), '') IS NOT NULL AND {cast_text_sql(q(f.column), f.duckdb_type)} IS NULL)"
+        for f in checks
+    ) or "false"
+
+
 def _record_issues(con, sobject: str, plan: FieldPlan, run_id: str, now: datetime, result: LoadResult) -> None:
     """Every value that did not fit its field: logged with object, record Id and field; the row is kept."""
     checks = [f for f in plan.fields if f.duckdb_type != "VARCHAR"]
     if not checks:
         return
+    con.execute("CREATE OR REPLACE TEMP TABLE _misfits AS SELECT * FROM _stage "
+                "WHERE \"Id\" IN (SELECT \"Id\" FROM _typed_flagged WHERE _has_misfit)")
     selects = " UNION ALL ".join(
-        f"SELECT \"Id\" AS record_id, '{f.column}' AS field, {q(f.column)} AS value FROM _stage "
+        f"SELECT \"Id\" AS record_id, '{f.column}' AS field, {q(f.column)} AS value FROM _misfits "
         f"WHERE {q(f.column)} IS NOT NULL AND trim({q(f.column)}) <> '' "
         f"AND {cast_text_sql(q(f.column), f.duckdb_type)} IS NULL"
         for f in checks

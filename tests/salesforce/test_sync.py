@@ -133,8 +133,9 @@ def test_bulk_and_rest_extracts_land_identical_tables(org_dir, tmp_path):
     bulk = sync(bulk_client, by_bulk, bulk_threshold=1000, bulk_page_size=1000)
     assert (rest.method, bulk.method) == ("rest", "bulk")
     assert table_digest(by_rest, "account") == table_digest(by_bulk, "account")
-    # limits, describe global, describe, count; create job, one poll; five 1,000-row result pages.
-    assert bulk.api_calls == 4 + 2 + 5
+    # limits, describe global, describe, count; create job, one poll; five 1,000-row result pages; delete job.
+    assert bulk.api_calls == 4 + 2 + 5 + 1
+    assert bulk_client.call("list bulk jobs", lambda sf: sf.restful("jobs/query"))["records"] == []
 
 
 def test_every_object_lands_even_when_empty(org_dir, tmp_path):
