@@ -46,8 +46,7 @@ def test_a_consumer_that_stops_early_stops_the_fetcher():
 
     def pages():
         try:
-            for number in range(1_000_000):
-                yield number
+            yield from range(1_000_000)
         finally:
             closed.set()
 
