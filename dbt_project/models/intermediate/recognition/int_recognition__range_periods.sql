@@ -9,6 +9,10 @@
 --                                        partial months at the daily rate (d × F), the F full months share
 --                                        the rest equally (days − partial days each); no full month: days
 -- (d = days of the line in the period, D = days in that month, F = number of full months.)
+--
+-- Only the first and last periods of a line can be partial, so everything the weights depend on is known
+-- per line before its periods are generated, and the weight through each period has a closed form. No
+-- window runs over the (tens of millions of) period rows: they are generated and weighed in one pass.
 
 with lines as (
 
@@ -17,72 +21,146 @@ with lines as (
 
 ),
 
-month_periods as (
+-- 4-4-5 periods numbered in order, and the period each day falls in, so that a line's first and last
+-- periods are found by equality joins rather than a range join over every period.
+fiscal as (
 
     select
-        lines.source_object,
-        lines.source_id,
-        lines.template,
-        month_start::date as period_start,
-        last_day(month_start)::date as period_end
+        period_start,
+        period_end,
+        row_number() over (order by period_start) as sequence
 
-    from lines,
-        unnest(generate_series(date_trunc('month', lines.start_date), date_trunc('month', lines.end_date),
-                               interval 1 month)) as months(month_start)
-    where lines.period_calendar = 'month'
+    from {{ ref('dim_fiscal_calendar') }}
+    where calendar = 'fiscal_445'
 
 ),
 
-fiscal_periods as (
+fiscal_days as (
 
-    select lines.source_object, lines.source_id, lines.template, calendar.period_start, calendar.period_end
+    select unnest(generate_series(period_start, period_end, interval 1 day))::date as day, sequence
+    from fiscal
+
+),
+
+month_lines as (
+
+    select
+        source_object, source_id, template, start_date, end_date,
+        date_trunc('month', start_date)::date as first_period_start,
+        last_day(start_date) as first_period_end,
+        date_trunc('month', end_date)::date as last_period_start,
+        last_day(end_date) as last_period_end,
+        cast(datediff('month', start_date, end_date) + 1 as bigint) as period_count
+
     from lines
-    inner join {{ ref('dim_fiscal_calendar') }} as calendar
-        on calendar.calendar = 'fiscal_445'
-       and calendar.period_start <= lines.end_date
-       and calendar.period_end >= lines.start_date
+    where period_calendar = 'month'
+
+),
+
+fiscal_lines as (
+
+    select
+        lines.source_object, lines.source_id, lines.template, lines.start_date, lines.end_date,
+        first_period.period_start as first_period_start,
+        first_period.period_end as first_period_end,
+        last_period.period_start as last_period_start,
+        last_period.period_end as last_period_end,
+        cast(last_day_of.sequence - first_day_of.sequence + 1 as bigint) as period_count,
+        first_day_of.sequence as first_sequence
+
+    from lines
+    inner join fiscal_days as first_day_of on first_day_of.day = lines.start_date
+    inner join fiscal_days as last_day_of on last_day_of.day = lines.end_date
+    inner join fiscal as first_period on first_period.sequence = first_day_of.sequence
+    inner join fiscal as last_period on last_period.sequence = last_day_of.sequence
     where lines.period_calendar = 'fiscal_445'
+
+),
+
+-- What the weights of a line depend on, once per line.
+shapes as (
+
+    select
+        *,
+        case when period_count = 1 then line_days * (1 - full_periods)
+             else (case when first_partial then first_days else 0 end)
+                + (case when last_partial then last_days else 0 end) end as partial_days
+
+    from (
+        select
+            *,
+            case when period_count = 1 then (case when first_partial then 0 else 1 end)
+                 else period_count - (case when first_partial then 1 else 0 end)
+                                   - (case when last_partial then 1 else 0 end) end as full_periods
+
+        from (
+            select
+                *,
+                cast(end_date - start_date + 1 as bigint) as line_days,
+                cast(least(end_date, first_period_end) - start_date + 1 as bigint) as first_days,
+                cast(end_date - greatest(start_date, last_period_start) + 1 as bigint) as last_days,
+                cast(first_period_end - first_period_start + 1 as bigint) as first_period_days,
+                cast(last_period_end - last_period_start + 1 as bigint) as last_period_days,
+                start_date > first_period_start or end_date < first_period_end as first_partial,
+                start_date > last_period_start or end_date < last_period_end as last_partial
+
+            from (
+                select *, cast(null as bigint) as first_sequence from month_lines
+                union all by name
+                select * from fiscal_lines
+            ) as both_calendars
+        ) as measured
+    ) as counted
 
 ),
 
 periods as (
 
     select
-        periods.*,
-        lines.start_date,
-        lines.end_date,
-        cast(least(lines.end_date, periods.period_end) - greatest(lines.start_date, periods.period_start) + 1
-             as bigint) as days_in_period,
-        cast(periods.period_end - periods.period_start + 1 as bigint) as period_days,
-        lines.start_date > periods.period_start or lines.end_date < periods.period_end as is_partial,
-        row_number() over (partition by periods.source_object, periods.source_id order by periods.period_start)
-            as period_number,
-        count(*) over (partition by periods.source_object, periods.source_id) as period_count
+        shapes.*,
+        position.number as period_number
 
-    from (select * from month_periods union all select * from fiscal_periods) as periods
-    inner join lines on lines.source_object = periods.source_object and lines.source_id = periods.source_id
+    from shapes, unnest(range(1, shapes.period_count + 1)) as position(number)
 
 ),
 
-shape as (
+dated as (
+
+    select
+        periods.*,
+        coalesce(fiscal.period_start,
+                 (periods.first_period_start + to_months(cast(periods.period_number - 1 as integer)))::date)
+            as period_start,
+        coalesce(fiscal.period_end,
+                 last_day(periods.first_period_start + to_months(cast(periods.period_number - 1 as integer))))
+            as period_end
+
+    from periods
+    left join fiscal on fiscal.sequence = periods.first_sequence + periods.period_number - 1
+
+),
+
+weighed as (
 
     select
         *,
-        max(case when period_number = 1 then days_in_period end)
-            over (partition by source_object, source_id) as first_days,
-        max(case when period_number = 1 then period_days end) over (partition by source_object, source_id)
-            as first_period_days,
-        max(case when period_number = period_count then period_days end)
-            over (partition by source_object, source_id) as last_period_days,
-        bool_or(period_number = 1 and is_partial) over (partition by source_object, source_id) as first_partial,
-        bool_or(period_number = period_count and is_partial) over (partition by source_object, source_id)
-            as last_partial,
-        count(*) filter (where not is_partial) over (partition by source_object, source_id) as full_periods,
-        sum(case when is_partial then days_in_period else 0 end) over (partition by source_object, source_id)
-            as partial_days,
-        cast(end_date - start_date + 1 as bigint) as line_days
+        cast(least(end_date, period_end) - greatest(start_date, period_start) + 1 as bigint) as days_in_period,
+        -- days of the line from its start through the end of this period
+        cast(least(end_date, period_end) - start_date + 1 as bigint) as days_through,
+        period_number = period_count as is_last,
+        -- Months/PP: the first and last periods' weights; every period between weighs the same
+        case when first_partial then first_days * last_period_days
+             else first_period_days * last_period_days end as pp_first_weight,
+        case when not last_partial then first_period_days * last_period_days
+             when first_partial then (first_period_days - first_days) * last_period_days
+             else last_days * first_period_days end as pp_last_weight,
+        first_period_days * last_period_days as pp_middle_weight,
+        -- Months/PP with Actual Days: a full month's weight, and how many full months through this period
+        line_days - partial_days as actual_full_weight,
+        period_number - (case when first_partial then 1 else 0 end)
+            - (case when period_number = period_count and last_partial then 1 else 0 end) as actual_full_through
 
-    from periods
+    from dated
 
 )
 
@@ -97,23 +175,45 @@ select
     case
         when template in ('Equal Split Days', 'Equal Split 445') then days_in_period
         when template = 'Equal Split Months' then 1
+        when period_count = 1 then 1
         when template = 'Equal Split Months/PP' then
-            case
-                when period_count = 1 then 1
-                when period_number = 1 and first_partial then first_days * last_period_days
-                when period_number = period_count and last_partial and first_partial
-                    then (first_period_days - first_days) * last_period_days
-                when period_number = period_count and last_partial then days_in_period * first_period_days
-                else first_period_days * last_period_days
-            end
+            case when period_number = 1 then pp_first_weight
+                 when is_last then pp_last_weight
+                 else pp_middle_weight end
         when template = 'Equal Split Months/PP with Actual Days' then
-            case
-                when period_count = 1 then 1
-                when full_periods = 0 then days_in_period
-                when not first_partial and not last_partial then 1
-                when is_partial then days_in_period * full_periods
-                else line_days - partial_days
-            end
-    end as weight
+            case when full_periods = 0 then days_in_period
+                 when not first_partial and not last_partial then 1
+                 when (period_number = 1 and first_partial) or (is_last and last_partial)
+                     then days_in_period * full_periods
+                 else actual_full_weight end
+    end as weight,
+    case
+        when template in ('Equal Split Days', 'Equal Split 445') then days_through
+        when template = 'Equal Split Months' then period_number
+        when period_count = 1 then 1
+        when template = 'Equal Split Months/PP' then
+            pp_first_weight + (period_number - 1) * pp_middle_weight
+                - (case when is_last then pp_middle_weight - pp_last_weight else 0 end)
+        when template = 'Equal Split Months/PP with Actual Days' then
+            case when full_periods = 0 then days_through
+                 when not first_partial and not last_partial then period_number
+                 else (case when first_partial then first_days * full_periods else 0 end)
+                    + actual_full_through * actual_full_weight
+                    + (case when is_last and last_partial then last_days * full_periods else 0 end) end
+    end as cumulative_weight,
+    case
+        when template in ('Equal Split Days', 'Equal Split 445') then line_days
+        when template = 'Equal Split Months' then period_count
+        when period_count = 1 then 1
+        when template = 'Equal Split Months/PP' then
+            pp_first_weight + (period_count - 2) * pp_middle_weight + pp_last_weight
+        when template = 'Equal Split Months/PP with Actual Days' then
+            case when full_periods = 0 then line_days
+                 when not first_partial and not last_partial then period_count
+                 else (case when first_partial then first_days * full_periods else 0 end)
+                    + (period_count - (case when first_partial then 1 else 0 end)
+                       - (case when last_partial then 1 else 0 end)) * actual_full_weight
+                    + (case when last_partial then last_days * full_periods else 0 end) end
+    end as total_weight
 
-from shape
+from weighed

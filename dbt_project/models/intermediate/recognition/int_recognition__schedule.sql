@@ -28,11 +28,8 @@ ranged as (
         lines.source_object, lines.source_id, periods.period_start, periods.period_end,
         lines.total_units, lines.cost_units, lines.total_corporate_units, lines.cost_corporate_units,
         cast(periods.weight as hugeint) as weight,
-        cast(sum(periods.weight) over (
-            partition by periods.source_object, periods.source_id order by periods.period_start
-            rows between unbounded preceding and current row) as hugeint) as cumulative_weight,
-        cast(sum(periods.weight) over (partition by periods.source_object, periods.source_id) as hugeint)
-            as total_weight,
+        cast(periods.cumulative_weight as hugeint) as cumulative_weight,
+        cast(periods.total_weight as hugeint) as total_weight,
         periods.period_number = periods.period_count as is_last_period,
         'scheduled' as schedule_status
 
