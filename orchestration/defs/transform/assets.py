@@ -22,6 +22,9 @@ class DbtBuildConfig(dg.Config):
 
     as_of_date: str | None = None
     vars: dict[str, str] = {}
+    # dbt's advice: unit tests check SQL logic against fixed inputs, so they belong in development and CI
+    # (make test runs every one of them), not in each production build over the same code.
+    run_unit_tests: bool = False
 
 
 def dbt_vars(config: DbtBuildConfig) -> dict[str, str]:
@@ -35,6 +38,8 @@ def dbt_vars(config: DbtBuildConfig) -> dict[str, str]:
 def revenue_models(context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource,
                    warehouse: WarehouseResource):
     args = ["build"]
+    if not config.run_unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
     values = dbt_vars(config)
     if values:
         args += ["--vars", json.dumps(values)]

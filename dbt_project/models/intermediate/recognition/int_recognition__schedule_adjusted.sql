@@ -8,6 +8,8 @@
 --   prospective: what remains (total − closed) is spread over the open periods by the template's weights.
 -- A line with no open period left gets the whole difference in the first period after the closing date;
 -- a line that is no longer recognised is reversed there.
+-- Only lines touched by a close (with closed rows, or with periods in the closed range today) need any of
+-- this; every other line keeps today's schedule as it is, without a window over its rows.
 
 {%- set amounts = ['revenue', 'cost', 'revenue_corporate', 'cost_corporate'] %}
 {%- set prospective = var('recognition_adjustment') == 'prospective' %}
@@ -37,9 +39,32 @@ closing as (
 
 lines as (
 
-    select source_object, source_id from computed
-    union
     select source_object, source_id from closed
+    union
+    select source_object, source_id from computed
+    where period_end <= (select closed_through from closing)
+
+),
+
+touched as (
+
+    select computed.* from computed
+    semi join lines on lines.source_object = computed.source_object and lines.source_id = computed.source_id
+
+),
+
+untouched as (
+
+    select
+        computed.source_object, computed.source_id, computed.period_start, computed.period_end,
+        computed.schedule_status,
+        {%- for name in amounts %}
+        computed.{{ name }}_units,
+        {%- endfor %}
+        false as is_closed_period
+
+    from computed
+    anti join lines on lines.source_object = computed.source_object and lines.source_id = computed.source_id
 
 ),
 
@@ -64,7 +89,7 @@ computed_totals as (
         sum({{ name }}_units) filter (where period_end <= (select closed_through from closing))
             as before_{{ name }}_units{{ ',' if not loop.last }}
         {%- endfor %}
-    from computed
+    from touched
     group by source_object, source_id
 
 ),
@@ -91,17 +116,17 @@ totals as (
 open_rows as (
 
     select
-        computed.*,
+        touched.*,
         row_number() over open_order as open_position,
-        sum(computed.weight) over open_running as open_weight_through,
-        sum(computed.weight) over (partition by computed.source_object, computed.source_id) as open_weight_total
+        sum(touched.weight) over open_running as open_weight_through,
+        sum(touched.weight) over (partition by touched.source_object, touched.source_id) as open_weight_total
 
-    from computed
+    from touched
     where (select closed_through from closing) is null
-       or computed.period_end > (select closed_through from closing)
+       or touched.period_end > (select closed_through from closing)
     window
-        open_order as (partition by computed.source_object, computed.source_id order by computed.period_start),
-        open_running as (partition by computed.source_object, computed.source_id order by computed.period_start
+        open_order as (partition by touched.source_object, touched.source_id order by touched.period_start),
+        open_running as (partition by touched.source_object, touched.source_id order by touched.period_start
                          rows between unbounded preceding and current row)
 
 ),
@@ -167,6 +192,9 @@ from closed
 
 union all
 select * from adjusted_open
+
+union all
+select * from untouched
 
 union all
 select * from catch_up

@@ -17,9 +17,12 @@ lines as (
 
 ),
 
+-- The fiscal period of each day: an equality join on the period's last day, instead of a range join
+-- against every fiscal period for tens of millions of schedule rows.
 fiscal as (
 
-    select period_key, period_start, period_end from {{ ref('dim_fiscal_calendar') }}
+    select period_key, unnest(generate_series(period_start, period_end, interval 1 day))::date as day
+    from {{ ref('dim_fiscal_calendar') }}
     where calendar = 'fiscal_445'
 
 )
@@ -57,4 +60,4 @@ select
 from schedule
 -- left: a closed line deleted in Salesforce keeps its closed rows and their reversal
 left join lines on lines.source_object = schedule.source_object and lines.source_id = schedule.source_id
-left join fiscal on schedule.period_end between fiscal.period_start and fiscal.period_end
+left join fiscal on fiscal.day = schedule.period_end
