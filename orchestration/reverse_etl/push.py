@@ -85,14 +85,22 @@ def check_writable(client: SalesforceClient, mapping: WriteBackMapping, objects:
         raise FieldsNotWritable("refusing to write back: " + "; ".join(problems))
 
 
-def _planned_records(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, dict]]:
-    """object → record Id → {field: JSON value}, from the push plan."""
-    records: dict[str, dict[str, dict]] = defaultdict(dict)
-    for object_name, record_id, field_name, value_json in con.execute(
-        f"SELECT object, record_id, field, new_value_json FROM {PLAN_TABLE} ORDER BY object, record_id, field"
+def _planned_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """object → number of records the plan changes, counted in DuckDB (a dry run never loads the plan)."""
+    return dict(con.execute(
+        f"SELECT object, count(DISTINCT record_id) FROM {PLAN_TABLE} GROUP BY object ORDER BY object"
+    ).fetchall())
+
+
+def _planned_records(con: duckdb.DuckDBPyConnection, object_name: str) -> dict[str, dict]:
+    """record Id → {field: JSON value} for one object of the push plan, so only one object is in memory."""
+    records: dict[str, dict] = defaultdict(dict)
+    for record_id, field_name, value_json in con.execute(
+        f"SELECT record_id, field, new_value_json FROM {PLAN_TABLE} WHERE object = ? ORDER BY record_id, field",
+        [object_name],
     ).fetchall():
-        records[object_name].setdefault(record_id, {})[field_name] = json.loads(value_json)
-    return records
+        records[record_id][field_name] = json.loads(value_json)
+    return dict(records)
 
 
 def _send_batch(client: SalesforceClient, mapping: WriteBackMapping, object_name: str,
@@ -165,17 +173,17 @@ def push(con: duckdb.DuckDBPyConnection, client: SalesforceClient, mapping: Writ
          sleep: Callable[[float], None] = time.sleep, progress: Callable[[str], None] | None = None) -> PushResult:
     say = progress or log.info
     ensure_tables(con)
-    planned = _planned_records(con)
-    result = PushResult(planned_records=sum(len(r) for r in planned.values()))
+    planned = _planned_counts(con)
+    result = PushResult(planned_records=sum(planned.values()))
     if dry_run or not planned:
         return result
     check_writable(client, mapping, sorted(planned))
 
     run = _PushRun(client, mapping, result, max_write_calls)
     for object_name in sorted(planned):
-        run.send_object(object_name, planned[object_name], sleep, say)
+        run.send_object(object_name, _planned_records(con, object_name), sleep, say)
         written = sum(1 for o in run.outcomes if o.object == object_name and o.status == "success")
-        say(f"{object_name}: {written} of {len(planned[object_name])} records written")
+        say(f"{object_name}: {written} of {planned[object_name]} records written")
 
     _record(con, run_id, run.outcomes, run.pushed)
     for outcome in run.outcomes:

@@ -243,5 +243,10 @@ def test_the_write_back_code_has_no_path_that_deletes():
                *(root / "defs" / "reverse_etl").glob("*.py")]
     for source in sources:
         text = source.read_text()
+        # The one DELETE allowed: the client removes a finished Bulk API query job (its result files, not
+        # records) once it has read them. Every DELETE request must name that endpoint.
+        for request in re.finditer(r"[^\n]*\n[^\n]*method=[\"']DELETE[\"']", text):
+            assert 'restful(f"jobs/query/{job_id}", method="DELETE"' in request.group(0), (source, request.group(0))
+        text = text.replace('method="DELETE"', "")
         # Salesforce deletes: SFType.delete(), a DELETE request, bulk delete/hardDelete jobs.
         assert not re.search(r"\.delete\(|method=[\"']DELETE[\"']|hard_delete\(|hardDelete", text), source
