@@ -141,8 +141,9 @@ def summarise(scale: int, generate_seconds: float, stages: list[StageResult], ba
     figures = {
         "full_pipeline_seconds": round(full_seconds, 1),
         "peak_memory_mib": max((s.peak_memory_mib for s in stages), default=0),
-        "bulk_rows_per_api_call": round(min((o["rows_read"] / max(o["api_calls"], 1) for o in bulk.values()),
-                                            default=0)),
+        # None when no object is that large (nothing to judge at small scales)
+        "bulk_rows_per_api_call": round(min(o["rows_read"] / max(o["api_calls"], 1) for o in bulk.values()))
+        if bulk else None,
         "incremental_share_of_full": round(sum(s.seconds for s in incremental) / full_seconds, 3)
         if full_seconds and incremental else None,
         "schedule_rows_per_second": round(schedule_rows / generation_time) if generation_time else None,
