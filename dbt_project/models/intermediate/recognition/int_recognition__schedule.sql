@@ -66,7 +66,7 @@ ranged_amounts as (
         else
             {{ half_up_div(total ~ ' * cumulative_weight', 'total_weight') }}
             - coalesce({{ half_up_div(total ~ ' * (cumulative_weight - weight)', 'total_weight') }}, 0)
-        end::hugeint as {{ name }}_units
+        end as {{ name }}_units
         {%- endif %}{{ ',' if not loop.last }}
         {%- endfor %}
 
@@ -111,8 +111,19 @@ progress as (
 
 )
 
-select * from ranged_amounts
-union all
-select * from single_date
-union all
-select * from progress where revenue_units <> 0 or cost_units <> 0
+-- Amounts are whole minor units: 64 bits hold any realistic amount (a value beyond them fails the cast
+-- loudly), and the schedule's tens of millions of rows are written and read far faster than as 128-bit.
+select
+    source_object, source_id, period_start, period_end, schedule_status,
+    cast(weight as bigint) as weight,
+    {%- for name, _ in amounts %}
+    cast({{ name }}_units as bigint) as {{ name }}_units{{ ',' if not loop.last }}
+    {%- endfor %}
+
+from (
+    select * from ranged_amounts
+    union all
+    select * from single_date
+    union all
+    select * from progress where revenue_units <> 0 or cost_units <> 0
+) as schedule

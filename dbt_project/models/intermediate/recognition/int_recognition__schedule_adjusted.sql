@@ -183,18 +183,29 @@ catch_up as (
 )
 
 select
-    source_object, source_id, period_start, period_end, 'scheduled' as schedule_status,
+    source_object, source_id, period_start, period_end, schedule_status,
     {%- for name in amounts %}
-    {{ name }}_units,
+    cast({{ name }}_units as bigint) as {{ name }}_units,
     {%- endfor %}
-    true as is_closed_period
-from closed
+    is_closed_period
 
-union all
-select * from adjusted_open
+from (
 
-union all
-select * from untouched
+    select
+        source_object, source_id, period_start, period_end, 'scheduled' as schedule_status,
+        {%- for name in amounts %}
+        {{ name }}_units,
+        {%- endfor %}
+        true as is_closed_period
+    from closed
 
-union all
-select * from catch_up
+    union all
+    select * from adjusted_open
+
+    union all
+    select * from untouched
+
+    union all
+    select * from catch_up
+
+) as adjusted

@@ -15,10 +15,11 @@ select
     schedule.source_id,
     schedule.period_start,
     schedule.period_end,
-    schedule.revenue_units,
-    schedule.cost_units,
-    schedule.revenue_corporate_units,
-    schedule.cost_corporate_units,
+    -- the ledger keeps its 128-bit columns (its contract), whatever width the schedule is computed in
+    cast(schedule.revenue_units as hugeint) as revenue_units,
+    cast(schedule.cost_units as hugeint) as cost_units,
+    cast(schedule.revenue_corporate_units as hugeint) as revenue_corporate_units,
+    cast(schedule.cost_corporate_units as hugeint) as cost_corporate_units,
     {% if closing %}cast('{{ closing }}' as date){% else %}cast(null as date){% endif %} as closed_through,
     {{ as_of_date() }} as closed_on
 
