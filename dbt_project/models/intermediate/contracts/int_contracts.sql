@@ -17,8 +17,10 @@ line_totals as (
         min(start_date) as first_line_start_date,
         max(end_date) as last_line_end_date,
         sum(term_revenue) as line_revenue,
-        sum(mrr) as line_mrr,
-        sum(arr) as line_arr,
+        -- Summed as exact decimals: a DOUBLE sum depends on the order parallel threads add the lines in,
+        -- and the same data must give the same contract totals on every run, to the last bit.
+        cast(sum(cast(mrr as decimal(38, 10))) as double) as line_mrr,
+        cast(sum(cast(arr as decimal(38, 10))) as double) as line_arr,
         sum(one_time_revenue) as one_time_revenue,
         count(*) filter (where date_error is not null) as lines_with_date_errors,
         count(*) filter (where product_match_method in ('unmatched', 'ambiguous')) as lines_without_product
