@@ -259,26 +259,32 @@ def _mark_hard_deleted(con, target: str, present_ids_table: str, now: datetime) 
     return max(0, after - before)
 
 
+def _typed_fields(plan: FieldPlan) -> list:
+    """The fields whose text is cast, so whose values can fail to fit."""
+    return [f for f in plan.fields if f.duckdb_type != "VARCHAR"]
+
+
+def _misfits(field) -> str:
+    """True where the field holds a non-empty value that its type could not hold."""
+    return (f"(nullif(trim({q(field.column)}), '') IS NOT NULL "
+            f"AND {cast_text_sql(q(field.column), field.duckdb_type)} IS NULL)")
+
+
 def _misfit_sql(plan: FieldPlan) -> str:
-    """True for a row with a non-empty value that its field's type could not hold."""
-    checks = [f for f in plan.fields if f.duckdb_type != "VARCHAR"]
-    return " OR ".join(
-        f"(nullif(trim({q(f.column)}), '') IS NOT NULL AND {cast_text_sql(q(f.column), f.duckdb_type)} IS NULL)"
-        for f in checks
-    ) or "false"
+    """True for a row with any value that did not fit."""
+    return " OR ".join(_misfits(f) for f in _typed_fields(plan)) or "false"
 
 
 def _record_issues(con, sobject: str, plan: FieldPlan, run_id: str, now: datetime, result: LoadResult) -> None:
     """Every value that did not fit its field: logged with object, record Id and field; the row is kept."""
-    checks = [f for f in plan.fields if f.duckdb_type != "VARCHAR"]
+    checks = _typed_fields(plan)
     if not checks:
         return
     con.execute("CREATE OR REPLACE TEMP TABLE _misfits AS SELECT * FROM _stage "
                 "WHERE \"Id\" IN (SELECT \"Id\" FROM _typed_flagged WHERE _has_misfit)")
     selects = " UNION ALL ".join(
         f"SELECT \"Id\" AS record_id, '{f.column}' AS field, {q(f.column)} AS value FROM _misfits "
-        f"WHERE {q(f.column)} IS NOT NULL AND trim({q(f.column)}) <> '' "
-        f"AND {cast_text_sql(q(f.column), f.duckdb_type)} IS NULL"
+        f"WHERE {_misfits(f)}"
         for f in checks
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE _issues AS {selects}")
