@@ -6,7 +6,6 @@ Pure Python with no Dagster in it, so it is easy to test and the asset wrapper s
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from orchestration.salesforce.catalog import ObjectSpec
 from orchestration.salesforce.client import SalesforceClient
 from orchestration.salesforce.extract import build_soql, count_soql, extract_to_spool
 from orchestration.salesforce.fields import FieldPlan, FieldSpec, plan_fields
+from orchestration.salesforce.scratch import scratch_dir
 from orchestration.warehouse import raw_load
 from orchestration.warehouse.connection import connection
 
@@ -123,8 +123,9 @@ def sync_object(client: SalesforceClient, database: Path, spec: ObjectSpec, opti
         result.since = state.watermark - timedelta(minutes=options.lookback_minutes)
     reconcile = not full and _reconcile_due(options, state, clock())
 
-    with tempfile.TemporaryDirectory(prefix=f"extract-{spec.table}-") as workdir:
-        spool = Path(workdir) / f"{spec.table}.parquet"
+    # Not a TemporaryDirectory: a run killed mid-extract would leak its spool (see scratch.py).
+    with scratch_dir(spec.table) as workdir:
+        spool = workdir / f"{spec.table}.parquet"
         expected = client.count(count_soql(spec.api_name, result.since), include_deleted=True)
         use_bulk = expected > options.bulk_threshold
         say(f"{spec.api_name}: {result.mode} extract of {expected:,} rows via "
@@ -137,7 +138,7 @@ def sync_object(client: SalesforceClient, database: Path, spec: ObjectSpec, opti
         result.method = stats.method
         ids_spool = None
         if reconcile:
-            ids_spool = _extract_all_ids(client, spec, options, Path(workdir))
+            ids_spool = _extract_all_ids(client, spec, options, workdir)
             result.reconciled = True
         with connection(database) as con:
             result.load = raw_load.load_raw(con, sobject=spec.api_name, table=spec.table, plan=plan, spool=spool,
