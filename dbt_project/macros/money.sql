@@ -2,12 +2,13 @@
     from zero, as Salesforce and Certinia do — and schedules are computed in integer minor units so that
     nothing passes through a float (DuckDB's DECIMAL / INTEGER is a DOUBLE). -#}
 
-{#- An amount as an integer count of minor units (cents), rounded half away from zero. -#}
+{#- An amount as an integer count of minor units (cents), rounded half away from zero. Widened before it is
+    scaled: a DECIMAL(18,2) amount times 100 overflows 18 digits from 10^14 up. -#}
 {% macro to_minor_units(amount, decimal_places) -%}
     case {{ decimal_places }}
         when 0 then cast(round({{ amount }}, 0) as hugeint)
-        when 1 then cast(round({{ amount }}, 1) * 10 as hugeint)
-        else cast(round({{ amount }}, 2) * 100 as hugeint)
+        when 1 then cast(cast(round({{ amount }}, 1) as decimal(38, 1)) * 10 as hugeint)
+        else cast(cast(round({{ amount }}, 2) as decimal(38, 2)) * 100 as hugeint)
     end
 {%- endmacro %}
 
@@ -21,7 +22,7 @@
     6 decimals) as an integer count of the target currency's minor units, rounded half away from zero. Both
     are scaled to integers first: amount / rate would be a DOUBLE (160.45 / 2 = 80.22499… → 80.22, not 80.23). -#}
 {% macro to_converted_minor_units(amount, rate, decimal_places) -%}
-    {{ half_up_div('cast(' ~ amount ~ ' * 100 as hugeint) * case ' ~ decimal_places
+    {{ half_up_div('cast(cast(' ~ amount ~ ' as decimal(38, 2)) * 100 as hugeint) * case ' ~ decimal_places
                        ~ ' when 0 then 10000 when 1 then 100000 else 1000000 end',
                    'cast(' ~ rate ~ ' * 1000000 as hugeint)') }}
 {%- endmacro %}
