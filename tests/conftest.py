@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import settings
 from simple_salesforce import Salesforce
 
 from orchestration.demo_org.auth import DemoCredentials
@@ -13,6 +15,12 @@ from orchestration.demo_org.org import DemoOrg
 from orchestration.demo_org.server import DemoOrgServer
 from orchestration.demo_org.store import OrgStore
 from orchestration.demo_org.transport import LoopbackAdapter, in_process_session
+
+# Property tests draw the same examples on every run by default, so CI is repeatable and a failure can be
+# rerun as it happened; HYPOTHESIS_PROFILE=explore draws new ones (and ten times as many) to look for more.
+settings.register_profile("repeatable", derandomize=True, print_blob=True)
+settings.register_profile("explore", max_examples=600, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 def build_tiny_org(accounts: int = 4500) -> DemoOrg:
