@@ -1,5 +1,6 @@
--- Opportunities in scope (not deleted, passing the import filter), each one a contract, with its stage
--- category.
+-- Opportunities in scope (not deleted, passing the import filter, with an account), each one a contract,
+-- with its stage category. An opportunity without an AccountId has no customer to attribute revenue to: it
+-- is left out until it has one, and int_data_issues__values reports it.
 
 select
     opportunities.*,
@@ -9,3 +10,4 @@ from {{ ref('stg_salesforce__opportunities') }} as opportunities
 left join {{ ref('int_stage_categories') }} as stages on stages.stage_name = opportunities.stage_name
 where not opportunities.is_deleted
   and opportunities.passes_import_filter
+  and opportunities.account_id is not null

@@ -55,16 +55,22 @@ from links where points_outside_scope and not is_self_link
 
 union all
 
-select 'Opportunity', case when dropped_because = 'child_has_another_parent' then child_id else parent_id end,
-       case when link_type = 'renewal' then '{{ var("renews_field") }}' else '{{ var("amends_field") }}' end,
-       'conflicting ' || link_type || ' links', 'warning',
-       case when dropped_because = 'child_has_another_parent'
-            then child_id || ' is linked to more than one ' || link_type || ' parent; the link to ' || parent_id
-                 || ' is set aside'
-            else parent_id || ' is linked to more than one renewal; the link to ' || child_id || ' is set aside'
-       end,
-       case when dropped_because = 'child_has_another_parent' then parent_id else child_id end
-from resolved where not is_kept
+-- A link set aside is reported on the record and field that state it (both, when both sides do): that is
+-- where it must be fixed, whichever side of the link had more than one.
+select 'Opportunity', links.stated_on, links.stated_in_field,
+       'conflicting ' || resolved.link_type || ' links', 'warning',
+       case when resolved.dropped_because = 'child_has_another_parent'
+            then resolved.child_id || ' is linked to more than one ' || resolved.link_type || ' parent; the link to '
+                 || resolved.parent_id
+            else resolved.parent_id || ' is linked to more than one renewal; the link to ' || resolved.child_id
+       end || ', stated in ' || links.stated_in_field || ' of ' || links.stated_on || ', is set aside',
+       case when links.stated_on = resolved.child_id then resolved.parent_id else resolved.child_id end
+from resolved
+inner join links
+    on links.link_type = resolved.link_type
+   and links.parent_id = resolved.parent_id
+   and links.child_id = resolved.child_id
+where not resolved.is_kept and not links.is_self_link and not links.points_outside_scope
 
 union all
 

@@ -6,7 +6,7 @@ with used as (
 
     select stage_name, count(*) as opportunity_count
     from {{ ref('stg_salesforce__opportunities') }}
-    where not is_deleted
+    where not is_deleted and stage_name is not null  -- an empty StageName is reported in int_data_issues__values
     group by stage_name
 
 ),

@@ -13,10 +13,7 @@ with issues as (
     union all
     select * from {{ ref('int_data_issues__recognition') }}
     union all
-    select 'Product2', product_id, 'ProductCode', 'duplicate SKU', 'warning',
-           'SKU ''' || sku || ''' is shared by more than one active product; lookups by SKU are ambiguous',
-           null
-    from {{ ref('dim_products') }} where has_duplicate_sku
+    select * from {{ ref('int_data_issues__values') }}
     union all
     select 'Account', account_id, 'ARR', 'negative account ARR', 'error',
            'ARR at ' || month_end || ' is ' || arr || ': downsells exceed what the account had',
