@@ -300,12 +300,18 @@ class CleanRun:
         return self._digests
 
 
+STAGES = {"extract": EXTRACT_STARTED, "dbt_build": DBT_MIDWAY}
+
+
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """The clean run and both crash scenarios, started together; each in its own file and Dagster home."""
+def runs(request, tmp_path_factory):
+    """The clean run and the crash scenarios of the selected tests, started together; each in its own file and
+    Dagster home."""
+    selected = {item.name for item in request.session.items}
     clean = CleanRun(tmp_path_factory.mktemp("clean"))
-    scenarios = {"extract": Scenario(tmp_path_factory.mktemp("killed_mid_extract"), EXTRACT_STARTED),
-                 "dbt": Scenario(tmp_path_factory.mktemp("killed_mid_dbt"), DBT_MIDWAY)}
+    scenarios = {stage: Scenario(tmp_path_factory.mktemp(f"killed_mid_{stage}"), pattern)
+                 for stage, pattern in STAGES.items()
+                 if f"test_rerun_after_kill_mid_{stage}_matches_a_clean_run" in selected}
     try:
         yield clean, scenarios
     finally:
@@ -340,7 +346,7 @@ def test_rerun_after_kill_mid_extract_matches_a_clean_run(runs):
 
 def test_rerun_after_kill_mid_dbt_build_matches_a_clean_run(runs):
     clean, scenarios = runs
-    scenario = scenarios["dbt"]
+    scenario = scenarios["dbt_build"]
     at_kill = scenario.killed()
 
     # Caught mid-build: dbt was running, extraction was complete, some intermediate tables were built.
