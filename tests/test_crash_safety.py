@@ -11,7 +11,6 @@ as in tests/test_idempotency.py), and the CSV exports byte for byte.
 """
 
 import contextlib
-import hashlib
 import os
 import re
 import shutil
@@ -29,7 +28,7 @@ import pytest
 from orchestration.paths import DATABASE_ENV, DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.salesforce.catalog import OBJECTS
 from orchestration.salesforce.scratch import PREFIX as SCRATCH_PREFIX
-from tests.test_idempotency import RUN_STAMPS
+from tests.table_digests import table_digests
 
 pytestmark = pytest.mark.slow
 
@@ -168,21 +167,8 @@ def tables(database: Path) -> dict[str, set[str]]:
 
 
 def digests(database: Path) -> dict[str, tuple[int, str]]:
-    """Row count and a hash of the sorted rows of every table and view, run stamps left out (as
-    tests/test_idempotency.py compares two runs)."""
-    found = {}
-    with duckdb.connect(str(database), read_only=True) as con:
-        relations = con.execute(
-            f"SELECT table_schema, table_name FROM information_schema.tables "
-            f"WHERE table_schema IN ({', '.join('?' for _ in SCHEMAS)}) ORDER BY ALL", list(SCHEMAS)).fetchall()
-        for schema, table in relations:
-            columns = [name for (name,) in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-                "ORDER BY ordinal_position", [schema, table]).fetchall() if name not in RUN_STAMPS]
-            selected = ", ".join(f'"{c}"' for c in columns)
-            rows = con.execute(f'SELECT {selected} FROM "{schema}"."{table}" ORDER BY ALL').fetchall()
-            found[f"{schema}.{table}"] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
-    return found
+    """Every table and view of every schema a run writes, compared as tests/test_idempotency.py compares."""
+    return table_digests(database, SCHEMAS)
 
 
 def sync_state(database: Path) -> dict[str, str]:
