@@ -126,8 +126,12 @@ def read_frame(con: duckdb.DuckDBPyConnection, suite: SuiteFile) -> pd.DataFrame
 
 
 def _context(docs_dir: Path | None):
+    """An in-memory context whose only docs site is ours. The ephemeral context's default site lives in a
+    temporary folder that GX never removes: left in place, every validation would leave one behind."""
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    for site in list(context.list_data_docs_sites()):
+        context.delete_data_docs_site(site)
     if docs_dir is not None:
         context.add_data_docs_site(site_name="quality", site_config={
             "class_name": "SiteBuilder",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import tempfile
 
 import duckdb
 import pytest
@@ -57,6 +58,18 @@ def test_products_suite_fails_naming_the_failing_records(warehouse, tmp_path):
     assert set(outcome.sample_failing_ids) == {"01tA", "01tC", "01tD", "01tF"}
     assert outcome.docs_page is not None and outcome.docs_page.exists()
     assert "products" in outcome.docs_page.read_text()
+
+
+def test_a_validation_leaves_nothing_in_the_temp_folder(warehouse, tmp_path, monkeypatch):
+    """A scheduled gate validates several suites a run; none may leave a folder behind in /tmp."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    suite = load_suite(EXPECTATIONS_DIR / "products.json")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        validate(read_frame(con, suite), suite, tmp_path / "docs")
+    assert list(scratch.iterdir()) == []
+    assert (tmp_path / "docs" / "products").is_dir()
 
 
 def test_validation_sees_every_row_of_a_large_duckdb_table(warehouse, tmp_path):
