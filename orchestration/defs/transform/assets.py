@@ -12,6 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.transform.project import dbt_project
+from orchestration.defs.transform.target_retention import prune_run_folders
 from orchestration.paths import DATABASE_ENV
 
 translator = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
@@ -47,9 +48,13 @@ def revenue_models(context: dg.AssetExecutionContext, config: DbtBuildConfig, db
     previous = os.environ.get(DATABASE_ENV)
     os.environ[DATABASE_ENV] = str(warehouse.path)
     try:
-        yield from dbt.cli(args, context=context).stream()
+        invocation = dbt.cli(args, context=context)
+        yield from invocation.stream()
     finally:
         if previous is None:
             os.environ.pop(DATABASE_ENV, None)
         else:
             os.environ[DATABASE_ENV] = previous
+    removed = prune_run_folders(invocation.target_path.parent, context.op_execution_context.op.name)
+    if removed:
+        context.log.info(f"removed {len(removed)} old dbt run folders from {invocation.target_path.parent}")
