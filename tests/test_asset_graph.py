@@ -96,7 +96,7 @@ def test_summaries_count_what_they_hide(text):
     raw = nodes["sum_salesforce_raw"]
     assert raw.startswith("raw/*: 14 Salesforce objects")
     assert "Opportunity" in raw and "Account" in raw
-    assert "staging/*: 14 views" in nodes["sum_staging"]
+    assert "staging/*: 15 views" in nodes["sum_staging"]
     assert re.search(r"intermediate/\*: \d+ ", nodes["sum_marts"])
 
 

@@ -38,3 +38,10 @@
         else nullif(trim({{ column }}), '')
     end
 {%- endmacro %}
+
+{#- A configured field read as `type`; a value that does not fit (a contract date kept in a text field that
+    says 'next Tuesday') is read as empty rather than failing the build for every record, and is listed in
+    stg_salesforce__unfit_values, so fct_data_issues names it. -#}
+{% macro sf_typed(columns, field_name, type, fallback='null') -%}
+    try_cast({{ sf_field(columns, field_name, fallback) }} as {{ type }})
+{%- endmacro %}

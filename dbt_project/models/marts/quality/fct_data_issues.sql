@@ -19,6 +19,11 @@ with issues as (
            'ARR at ' || month_end || ' is ' || arr || ': downsells exceed what the account had',
            month_end::varchar
     from {{ ref('fct_arr_monthly') }} where arr < 0
+    union all
+    select object, record_id, field, 'value does not fit the field type', 'error',
+           '''' || left(value, 100) || ''' is not a ' || expected_type || ' (' || field
+               || ' is configured as one); it is read as empty', null
+    from {{ ref('stg_salesforce__unfit_values') }}
     {%- if load_issues %}
     union all
     select object, record_id, field, 'value does not fit the field type', 'error',

@@ -33,21 +33,21 @@ renamed as (
         -- amounts
         "Amount" as amount,
         {{ sf_field(columns, 'Probability') }} as probability,
-        cast({{ sf_field(columns, var('assigned_arr_field')) }} as decimal(18, 2)) as assigned_arr,
-        cast({{ sf_field(columns, var('assigned_mrr_field')) }} as decimal(18, 2)) as assigned_mrr,
+        {{ sf_typed(columns, var('assigned_arr_field'), 'decimal(18, 2)') }} as assigned_arr,
+        {{ sf_typed(columns, var('assigned_mrr_field'), 'decimal(18, 2)') }} as assigned_mrr,
 
         -- dates
         "CloseDate" as close_date,
-        cast({{ sf_field(columns, var('contract_start_date_field')) }} as date) as contract_start_date,
-        cast({{ sf_field(columns, var('contract_end_date_field')) }} as date) as contract_end_date,
-        cast({{ sf_field(columns, var('termination_date_field')) }} as date) as termination_date,
-        cast({{ sf_field(columns, var('terminated_effective_date_field')) }} as date) as terminated_effective_date,
+        {{ sf_typed(columns, var('contract_start_date_field'), 'date') }} as contract_start_date,
+        {{ sf_typed(columns, var('contract_end_date_field'), 'date') }} as contract_end_date,
+        {{ sf_typed(columns, var('termination_date_field'), 'date') }} as termination_date,
+        {{ sf_typed(columns, var('terminated_effective_date_field'), 'date') }} as terminated_effective_date,
         "CreatedDate" as created_at,
         "SystemModstamp" as modified_at,
 
         -- flags
         {%- if var('opportunity_import_filter_field') %}
-        coalesce(cast({{ sf_field(columns, var('opportunity_import_filter_field'), 'false') }} as boolean), false)
+        coalesce({{ sf_typed(columns, var('opportunity_import_filter_field'), 'boolean', 'false') }}, false)
             as passes_import_filter,
         {%- else %}
         true as passes_import_filter,
