@@ -109,6 +109,7 @@ def plant_bad_input(directory: Path, planted: set[str]) -> list[Plant]:
     on_line("zero_quantity", "Quantity", "0")
     on_line("negative_quantity", "Quantity", "-3")
     on_line("null_quantity", "Quantity", "")
+    on_line("orphan_line", "OpportunityId", "006Dm00000ZZZZZIAA")
     on_contract("null_stage", "StageName", "")
     on_contract("null_account", "AccountId", "")
     line = on_line("line_without_product", "Product2Id", "")
@@ -239,7 +240,9 @@ def test_the_contract_marts_hold_every_record_but_the_ones_a_rule_leaves_out(bad
     assert {p.record_id for p in kept} <= found
     assert left_out not in found
     line_ids = {r[0] for r in bad_run.query("SELECT line_id FROM marts.fct_contract_line_items")}
-    assert {p.record_id for p in bad_run.plants.values() if p.sobject == "OpportunityLineItem"} <= line_ids
+    orphan = bad_run.plants["orphan_line"].record_id  # belongs to no contract: reported, not in the marts
+    assert {p.record_id for p in bad_run.plants.values() if p.sobject == "OpportunityLineItem"} - {orphan} <= line_ids
+    assert orphan not in line_ids
 
 
 # ---------------------------------------------------------------------------------------------
@@ -253,6 +256,7 @@ PLANTED_HERE = {
     "zero_quantity": ("OpportunityLineItem", "Quantity", "quantity not positive"),
     "negative_quantity": ("OpportunityLineItem", "Quantity", "quantity not positive"),
     "null_quantity": ("OpportunityLineItem", "Quantity", "missing required value"),
+    "orphan_line": ("OpportunityLineItem", "OpportunityId", "line of a missing opportunity"),
     "null_stage": ("Opportunity", "StageName", "missing required value"),
     "null_account": ("Opportunity", "AccountId", "missing required value"),
     # The line has neither Product2Id nor a lookup key: the row names the lookup field that was empty.

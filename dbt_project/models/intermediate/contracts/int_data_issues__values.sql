@@ -1,7 +1,8 @@
 -- Values the contract rules cannot use as they are: a required field left empty (StageName, CloseDate,
 -- AccountId on an opportunity, Quantity on a line), a quantity that is zero (or negative outside an
--- amendment), a contract that ends before it starts, and a SKU shared by several products. One row per
--- record and field, saying what the pipeline did instead; the record itself is never dropped silently.
+-- amendment), a contract that ends before it starts, a line whose opportunity the org does not have, and a
+-- SKU shared by several products. One row per record and field, saying what the pipeline did instead; the
+-- record itself is never dropped silently.
 
 with opportunities as (
 
@@ -16,6 +17,19 @@ lines as (
     from {{ ref('stg_salesforce__opportunity_line_items') }} as lines
     inner join {{ ref('int_contracts__scoped') }} as contracts on contracts.opportunity_id = lines.opportunity_id
     where not lines.is_deleted
+
+),
+
+-- Lines naming an opportunity that is not in the org at all (not one left out of scope on purpose).
+orphan_lines as (
+
+    select lines.*
+    from {{ ref('stg_salesforce__opportunity_line_items') }} as lines
+    where not lines.is_deleted
+      and lines.opportunity_id is not null
+      and not exists (
+          select 1 from {{ ref('stg_salesforce__opportunities') }} as o where o.opportunity_id = lines.opportunity_id
+      )
 
 ),
 
@@ -79,6 +93,14 @@ select 'OpportunityLineItem', line_item_id, 'Quantity', 'quantity not positive',
 from lines
 where quantity = 0
    or (quantity < 0 and opportunity_id not in (select contract_id from amendments))
+
+union all
+
+select 'OpportunityLineItem', line_item_id, 'OpportunityId', 'line of a missing opportunity', 'error',
+       'OpportunityId ' || opportunity_id || ' is not an opportunity of the org: the line belongs to no contract '
+           || 'and adds nothing to ARR until its opportunity is extracted',
+       opportunity_id
+from orphan_lines
 
 union all
 
