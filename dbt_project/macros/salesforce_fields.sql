@@ -39,9 +39,35 @@
     end
 {%- endmacro %}
 
-{#- A configured field read as `type`; a value that does not fit (a contract date kept in a text field that
-    says 'next Tuesday') is read as empty rather than failing the build for every record, and is listed in
-    stg_salesforce__unfit_values, so fct_data_issues names it. -#}
-{% macro sf_typed(columns, field_name, type, fallback='null') -%}
-    try_cast({{ sf_field(columns, field_name, fallback) }} as {{ type }})
+{#- The configured fields (the *_field vars) that staging reads as something other than text, by raw table:
+    the object's API name and each var's type. sf_typed reads them as that type, stg_salesforce__unfit_values
+    lists the values that do not fit it: one list, so the two can never disagree. -#}
+{% macro configured_typed_fields() -%}
+    {{ return({
+        'opportunity': {'object': 'Opportunity', 'fields': {
+            'assigned_arr_field': 'decimal(18, 2)', 'assigned_mrr_field': 'decimal(18, 2)',
+            'contract_start_date_field': 'date', 'contract_end_date_field': 'date',
+            'termination_date_field': 'date', 'terminated_effective_date_field': 'date',
+            'opportunity_import_filter_field': 'boolean'}},
+        'opportunitylineitem': {'object': 'OpportunityLineItem', 'fields': {
+            'item_assigned_arr_field': 'decimal(18, 2)', 'item_assigned_mrr_field': 'decimal(18, 2)',
+            'line_start_date_field': 'date', 'line_end_date_field': 'date'}},
+        'product2': {'object': 'Product2', 'fields': {
+            'product_ssp_field': 'decimal(18, 2)', 'product_unit_cost_field': 'decimal(18, 2)',
+            'product_recurring_field': 'boolean'}},
+    }) }}
+{%- endmacro %}
+
+{#- The configured field of this var, read as its type from configured_typed_fields. A value that does not
+    fit (a contract date kept in a text field that says 'next Tuesday') is read as empty rather than failing
+    the build for every record, and stg_salesforce__unfit_values lists it, so fct_data_issues names it. -#}
+{% macro sf_typed(columns, var_name, fallback='null') -%}
+    {%- set found = namespace(type=none) -%}
+    {%- for table, spec in configured_typed_fields().items() if var_name in spec.fields -%}
+        {%- set found.type = spec.fields[var_name] -%}
+    {%- endfor -%}
+    {%- if found.type is none -%}
+        {{ exceptions.raise_compiler_error("sf_typed: " ~ var_name ~ " is not in configured_typed_fields") }}
+    {%- endif -%}
+    try_cast({{ sf_field(columns, var(var_name), fallback) }} as {{ found.type }})
 {%- endmacro %}

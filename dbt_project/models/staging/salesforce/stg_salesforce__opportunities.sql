@@ -33,21 +33,21 @@ renamed as (
         -- amounts
         "Amount" as amount,
         {{ sf_field(columns, 'Probability') }} as probability,
-        {{ sf_typed(columns, var('assigned_arr_field'), 'decimal(18, 2)') }} as assigned_arr,
-        {{ sf_typed(columns, var('assigned_mrr_field'), 'decimal(18, 2)') }} as assigned_mrr,
+        {{ sf_typed(columns, 'assigned_arr_field') }} as assigned_arr,
+        {{ sf_typed(columns, 'assigned_mrr_field') }} as assigned_mrr,
 
         -- dates
         "CloseDate" as close_date,
-        {{ sf_typed(columns, var('contract_start_date_field'), 'date') }} as contract_start_date,
-        {{ sf_typed(columns, var('contract_end_date_field'), 'date') }} as contract_end_date,
-        {{ sf_typed(columns, var('termination_date_field'), 'date') }} as termination_date,
-        {{ sf_typed(columns, var('terminated_effective_date_field'), 'date') }} as terminated_effective_date,
+        {{ sf_typed(columns, 'contract_start_date_field') }} as contract_start_date,
+        {{ sf_typed(columns, 'contract_end_date_field') }} as contract_end_date,
+        {{ sf_typed(columns, 'termination_date_field') }} as termination_date,
+        {{ sf_typed(columns, 'terminated_effective_date_field') }} as terminated_effective_date,
         "CreatedDate" as created_at,
         "SystemModstamp" as modified_at,
 
         -- flags
         {%- if var('opportunity_import_filter_field') %}
-        coalesce({{ sf_typed(columns, var('opportunity_import_filter_field'), 'boolean', 'false') }}, false)
+        coalesce({{ sf_typed(columns, 'opportunity_import_filter_field', 'false') }}, false)
             as passes_import_filter,
         {%- else %}
         true as passes_import_filter,

@@ -27,13 +27,13 @@ renamed as (
         "UnitPrice" as unit_price,
         "TotalPrice" as total_price,
         {{ sf_field(columns, 'ListPrice') }} as list_price,
-        {{ sf_typed(columns, var('item_assigned_arr_field'), 'decimal(18, 2)') }} as item_assigned_arr,
-        {{ sf_typed(columns, var('item_assigned_mrr_field'), 'decimal(18, 2)') }} as item_assigned_mrr,
+        {{ sf_typed(columns, 'item_assigned_arr_field') }} as item_assigned_arr,
+        {{ sf_typed(columns, 'item_assigned_mrr_field') }} as item_assigned_mrr,
 
         -- dates
         {{ sf_field(columns, 'ServiceDate') }} as service_date,
-        {{ sf_typed(columns, var('line_start_date_field'), 'date') }} as line_start_date,
-        {{ sf_typed(columns, var('line_end_date_field'), 'date') }} as line_end_date,
+        {{ sf_typed(columns, 'line_start_date_field') }} as line_start_date,
+        {{ sf_typed(columns, 'line_end_date_field') }} as line_end_date,
 
         -- flags
         coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted

@@ -21,12 +21,12 @@ renamed as (
         {{ sf_field(columns, 'CurrencyIsoCode', "'" ~ var('corporate_currency') ~ "'") }} as currency_code,
 
         -- amounts (per unit)
-        {{ sf_typed(columns, var('product_ssp_field'), 'decimal(18, 2)') }} as standalone_selling_price,
-        {{ sf_typed(columns, var('product_unit_cost_field'), 'decimal(18, 2)') }} as unit_cost,
+        {{ sf_typed(columns, 'product_ssp_field') }} as standalone_selling_price,
+        {{ sf_typed(columns, 'product_unit_cost_field') }} as unit_cost,
 
         -- flags
         coalesce("IsActive", false) as is_active,
-        {{ sf_typed(columns, var('product_recurring_field'), 'boolean') }} as is_recurring_raw,
+        {{ sf_typed(columns, 'product_recurring_field') }} as is_recurring_raw,
         coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted,
 
         -- dates

@@ -1,30 +1,17 @@
 -- Values of the configured fields (the *_field vars in dbt_project.yml) that do not fit the type staging reads
 -- them as: a contract date kept in a text field that says 'next Tuesday', an ARR override of 'n/a'. Staging
 -- reads such a value as empty (sf_typed), so one bad record does not stop the build for every other; each is
--- listed here, one row per record and field, for fct_data_issues. Deleted records are left out.
+-- listed here, one row per record and field, for fct_data_issues. Deleted records are left out. The fields
+-- and their types are configured_typed_fields (macros/salesforce_fields.sql).
 
-{%- set configured = [
-    ('opportunity', 'Opportunity', [
-        ('assigned_arr_field', 'decimal(18, 2)'), ('assigned_mrr_field', 'decimal(18, 2)'),
-        ('contract_start_date_field', 'date'), ('contract_end_date_field', 'date'),
-        ('termination_date_field', 'date'), ('terminated_effective_date_field', 'date'),
-        ('opportunity_import_filter_field', 'boolean')]),
-    ('opportunitylineitem', 'OpportunityLineItem', [
-        ('item_assigned_arr_field', 'decimal(18, 2)'), ('item_assigned_mrr_field', 'decimal(18, 2)'),
-        ('line_start_date_field', 'date'), ('line_end_date_field', 'date')]),
-    ('product2', 'Product2', [
-        ('product_ssp_field', 'decimal(18, 2)'), ('product_unit_cost_field', 'decimal(18, 2)'),
-        ('product_recurring_field', 'boolean')]),
-] %}
-
-{%- for table, object, fields in configured %}
+{%- for table, spec in configured_typed_fields().items() %}
 {%- set relation = source('salesforce', table) %}
 {%- set columns = salesforce_columns(relation) %}
-{%- for var_name, type in fields %}
+{%- for var_name, type in spec.fields.items() %}
 {%- set field = var(var_name) %}
 {%- if field and (field | lower) in columns %}
 select
-    '{{ object }}' as object,
+    '{{ spec.object }}' as object,
     "Id" as record_id,
     '{{ field }}' as field,
     cast({{ adapter.quote(field) }} as varchar) as value,
