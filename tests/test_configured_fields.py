@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from tests.properties.model_sandbox import ModelSandbox
+from tests.model_sandbox import ModelSandbox
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,7 @@ with or without their own dates, item and contract overrides, terminations, curr
 rate), no line, contract, contribution or account month has negative ARR, MRR is ARR / 12, and an account's
 ARR returns to exactly zero once its contracts have ended.
 
-The SQL under test is the models' own (compiled by dbt, see model_sandbox.py); only their inputs,
+The SQL under test is the models' own (compiled by dbt, see tests/model_sandbox.py); only their inputs,
 int_contracts__scoped and int_contract_lines__products, are generated.
 """
 
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.properties.model_sandbox import ModelSandbox
+from tests.model_sandbox import ModelSandbox
 
 MODELS = ["int_contract_lines", "int_contracts", "int_arr_contributions", "int_account_arr_monthly"]
 AS_OF = date(2030, 12, 31)

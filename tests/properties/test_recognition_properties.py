@@ -2,7 +2,7 @@
 the line's dates with no negative or empty period, and every schedule sums exactly to its total, in the line's
 currency and in the corporate one, under both rounding modes.
 
-The SQL under test is the models' own (compiled by dbt, see model_sandbox.py); only their input,
+The SQL under test is the models' own (compiled by dbt, see tests/model_sandbox.py); only their input,
 int_recognition__source_lines, is generated.
 """
 
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.properties.model_sandbox import ModelSandbox
+from tests.model_sandbox import ModelSandbox
 
 RANGE_TEMPLATES = {
     "Equal Split Days": "month",

@@ -1,4 +1,4 @@
-"""Chosen dbt models rebuilt from their compiled SQL, over inputs a property test writes, in milliseconds.
+"""Chosen dbt models rebuilt from their compiled SQL, over inputs a test writes, in milliseconds.
 
 A `dbt build` per generated example would take seconds; hypothesis needs hundreds of examples. So the
 models under test are compiled once by dbt (the SQL analysts read, refs resolved) against a copy of a
