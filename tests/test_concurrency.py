@@ -18,7 +18,6 @@ second run's copy, and the warehouse itself opens read-only (no run left a lock 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -36,8 +35,8 @@ import requests
 
 from orchestration.paths import DATABASE_ENV, DBT_PROJECT_DIR
 from orchestration.warehouse.analyst_copy import analyst_copy_path
+from tests.dagster_ui import LOCATION, Server, tail, webserver
 from tests.launchpad import launchpad_config
-from tests.test_webserver import LOCATION, ROOT, Server, _free_port, _stop, _tail, _wait_until_loaded
 
 # Two runs at up to RUN_SECONDS each, plus the webserver start: past the suite default of 900s, so our own
 # deadlines (with their messages) fire before pytest-timeout does.
@@ -165,22 +164,10 @@ def ui(tmp_path_factory) -> Iterator[Server]:
     cache = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
     if cache.exists():
         shutil.copy(cache, dbt_target / cache.name)
-    port = _free_port()
-    log = root / "webserver.log"
-    command = [str(Path(sys.executable).with_name("dagster-webserver")),
-               "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)]
     # The decoy: if run config failed to reach a step, it would write here rather than into the checkout's data/.
-    env = {**os.environ, "DAGSTER_HOME": str(home), "DBT_TARGET_PATH": str(dbt_target),
-           DATABASE_ENV: str(root / "decoy" / "revenue.duckdb")}
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=sink,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    server = Server(url=f"http://127.0.0.1:{port}", process=process, log=log)
-    try:
-        _wait_until_loaded(server)
+    env = {"DBT_TARGET_PATH": str(dbt_target), DATABASE_ENV: str(root / "decoy" / "revenue.duckdb")}
+    with webserver(home, root / "webserver.log", env) as server:
         yield server
-    finally:
-        _stop(process)
     assert not (root / "decoy").exists(), "a step ignored the run config's warehouse and used $REVENUE_DUCKDB_PATH"
 
 
@@ -190,7 +177,7 @@ def ask(server: Server, query: str, variables: dict, timeout: float = UI_SECONDS
         response = requests.post(f"{server.url}/graphql", json={"query": query, "variables": variables},
                                  timeout=timeout)
     except requests.RequestException as error:
-        pytest.fail(f"the UI did not answer within {timeout}s ({type(error).__name__}: {error}):\n{_tail(server.log)}")
+        pytest.fail(f"the UI did not answer within {timeout}s ({type(error).__name__}: {error}):\n{tail(server.log)}")
     assert response.status_code == 200, f"HTTP {response.status_code}: {response.text[:2000]}"
     body = response.json()
     assert not body.get("errors"), f"GraphQL errors: {body['errors']}"
