@@ -18,16 +18,16 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
+from orchestration.paths import DATABASE_ENV, DBT_PROJECT_DIR
 
 
 def compile_models(database: Path, models: list[str], target: Path, dbt_vars: str = "{}") -> dict[str, str]:
     """Each model's compiled SELECT, as `dbt compile` renders it for this warehouse and these vars."""
     dbt = str(Path(sys.executable).parent / "dbt")
     completed = subprocess.run(
-        [dbt, "compile", "--quiet", "--select", *models, "--profiles-dir", str(PROJECT),
+        [dbt, "compile", "--quiet", "--select", *models, "--profiles-dir", str(DBT_PROJECT_DIR),
          "--target-path", str(target), "--vars", dbt_vars],
-        cwd=PROJECT, env={**os.environ, "REVENUE_DUCKDB_PATH": str(database)},
+        cwd=DBT_PROJECT_DIR, env={**os.environ, DATABASE_ENV: str(database)},
         capture_output=True, text=True, timeout=600)
     if completed.returncode != 0:
         raise RuntimeError(f"dbt compile failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
