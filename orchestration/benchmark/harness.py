@@ -4,6 +4,8 @@ The harness plays Salesforce: it generates the demo org and serves it over loopb
 process, so the org's memory and CPU are not counted as the pipeline's. Each pipeline stage then runs as a
 separate process (see stages.py): its wall time is measured around it and it reports its own peak memory
 (its high-water mark and that of the dbt process it runs), so one stage's peak is never hidden by another's.
+Schedule generation is also run on its own after the full build (the two models that generate it, without
+their tests), so its rows per second are not shared with whatever dbt runs beside it; both figures are kept.
 After the full run, 1% of the records of every object are touched in the org and the incremental
 path (incremental extraction, models, gate, dry-run push) is measured again against the full run.
 """
@@ -126,7 +128,12 @@ def summarise(scale: int, generate_seconds: float, stages: list[StageResult], ba
     models = by_name.get("models")
     schedule_rows = models.detail.get("schedule_rows", 0) if models else 0
     schedule_time = schedule_seconds(models.detail.get("dbt", {})) if models else 0.0
-    generation_time = generation_seconds(models.detail.get("dbt", {})) if models else 0.0
+    in_build_time = generation_seconds(models.detail.get("dbt", {})) if models else 0.0
+    # Generation is judged on its own run of the two models, as the pandas baseline is timed on its own: in
+    # the full build they share the two cores with whatever other model or test dbt runs beside them.
+    alone = by_name.get("schedule")
+    generated_rows = alone.detail.get("generated_rows", 0) if alone else 0
+    generation_time = generation_seconds(alone.detail.get("dbt", {})) if alone else 0.0
     extract = by_name.get("extract")
     # "Large objects through Bulk API 2.0": each object's fixed calls (describe, count, create, poll, delete)
     # outweigh its pages below ~50,000 rows, so the target is judged on objects of LARGE_OBJECT_ROWS or more.
@@ -136,7 +143,7 @@ def summarise(scale: int, generate_seconds: float, stages: list[StageResult], ba
     if baseline and baseline.get("pandas_seconds") and generation_time:
         # Per row, because pandas covers a subset of the templates and the SQL time covers them all.
         baseline["pandas_rows_per_second"] = round(baseline["rows"] / baseline["pandas_seconds"])
-        baseline["sql_rows_per_second"] = round(schedule_rows / generation_time)
+        baseline["sql_rows_per_second"] = round(generated_rows / generation_time)
         baseline["sql_speedup_per_row"] = round(baseline["sql_rows_per_second"] / baseline["pandas_rows_per_second"], 2)
     figures = {
         "full_pipeline_seconds": round(full_seconds, 1),
@@ -146,7 +153,7 @@ def summarise(scale: int, generate_seconds: float, stages: list[StageResult], ba
         if bulk else None,
         "incremental_share_of_full": round(sum(s.seconds for s in incremental) / full_seconds, 3)
         if full_seconds and incremental else None,
-        "schedule_rows_per_second": round(schedule_rows / generation_time) if generation_time else None,
+        "schedule_rows_per_second": round(generated_rows / generation_time) if generation_time else None,
         "gate_seconds": by_name["gate"].seconds if "gate" in by_name else None,
     }
     met = {}
@@ -165,7 +172,10 @@ def summarise(scale: int, generate_seconds: float, stages: list[StageResult], ba
         "generate_org_seconds": round(generate_seconds, 1),
         "stages": [{**asdict(s), "rows_per_second": round(s.rows_per_second)} for s in stages],
         "schedule_rows": schedule_rows,
+        "schedule_generated_rows": generated_rows,
         "schedule_generation_seconds": round(generation_time, 2),
+        "schedule_generation_seconds_in_build": round(in_build_time, 2),
+        "schedule_rows_per_second_in_build": round(generated_rows / in_build_time) if in_build_time else None,
         "schedule_model_seconds": round(schedule_time, 2),
         "schedule_rows_per_second_to_mart": round(schedule_rows / schedule_time) if schedule_time else None,
         "bulk_rows_per_api_call_all_objects": round(
@@ -185,8 +195,10 @@ def table(summary: dict) -> str:
         lines.append(f"{s['name']:<22} {s['seconds']:>9.1f} {s['peak_memory_mib']:>9.0f} {s['rows']:>12,} "
                      f"{s['rows_per_second']:>10,} {s['api_calls']:>10,}")
     lines.append(f"schedule rows produced: {summary['schedule_rows']:,} (generated in "
-                 f"{summary['schedule_generation_seconds']}s; {summary['schedule_model_seconds']}s through the "
-                 f"close adjustment to the mart, {summary['schedule_rows_per_second_to_mart']:,} rows/s)")
+                 f"{summary['schedule_generation_seconds']}s alone, "
+                 f"{summary['schedule_generation_seconds_in_build']}s inside the full build; "
+                 f"{summary['schedule_model_seconds']}s through the close adjustment to the mart, "
+                 f"{summary['schedule_rows_per_second_to_mart']:,} rows/s)")
     lines.append(f"API calls over all objects: {summary['bulk_rows_per_api_call_all_objects']:,} rows per call")
     for key, value in summary["figures"].items():
         met = summary["targets_met_at_this_scale"][key]
@@ -234,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  generated in {generate_seconds:.1f}s, serving on {server.url}", flush=True)
     stages: list[StageResult] = []
     try:
-        for name in ("extract", "models", "gate", "push"):
+        for name in ("extract", "models", "schedule", "gate", "push"):
             stages.append(run_stage(name, name, database, server.url))
         if not args.no_incremental:
             touched = touch_share(org, CHANGED_SHARE, args.seed)
