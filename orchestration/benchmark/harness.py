@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from orchestration.benchmark.stages import SCHEDULE_MODELS
 from orchestration.paths import PROJECT_ROOT
 
 RESULTS_DIR = PROJECT_ROOT / "bench"
@@ -109,7 +110,7 @@ def touch_share(org, share: float, seed: int) -> dict[str, int]:
 def generation_seconds(dbt: dict) -> float:
     """dbt's execution time of generating the schedule: lines expanded into weighted periods and amounts."""
     return sum(seconds for unique_id, seconds in dbt.items()
-               if unique_id.endswith((".int_recognition__range_periods", ".int_recognition__schedule")))
+               if unique_id.endswith(tuple(f".{model}" for model in SCHEDULE_MODELS)))
 
 
 def schedule_seconds(dbt: dict) -> float:
