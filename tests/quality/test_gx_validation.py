@@ -92,6 +92,36 @@ def test_validation_sees_every_row_of_a_large_duckdb_table(warehouse, tmp_path):
     assert not_null.success
 
 
+def test_validation_does_not_fingerprint_the_frame(warehouse, tmp_path, monkeypatch):
+    """GX hashes every value of a DataFrame for a batch fingerprint nothing here reads: most of a large
+    suite's validation time. If a GX upgrade renames the setting that turns it off, this fails."""
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    def refuse(frame):
+        raise AssertionError("the DataFrame was hashed for a fingerprint")
+
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", refuse)
+    suite = load_suite(EXPECTATIONS_DIR / "products.json")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        outcome = validate(read_frame(con, suite), suite, docs_dir=None)
+    assert outcome.rows == len(PRODUCTS) and not outcome.success
+
+
+def test_many_failing_rows_are_counted_in_full_and_sampled(warehouse, tmp_path):
+    """A systematic fault fails most rows: every one is counted, and the report names the first few."""
+    suite_file = tmp_path / "big_nulls.json"
+    suite_file.write_text(json.dumps({
+        "name": "big_nulls", "meta": {"asset": ["marts", "big"], "id_columns": ["id"], "blocking": True,
+                                      "query": "select id, case when n >= 1000 then n end as n from marts.big"},
+        "expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "n"}}]}))
+    suite = load_suite(suite_file)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        outcome = validate(read_frame(con, suite), suite, docs_dir=None)
+    (not_null,) = outcome.expectations
+    assert (not_null.success, not_null.unexpected_count, outcome.failing_count) == (False, 1000, 1000)
+    assert not_null.sample_ids == [f"id-{n}" for n in range(20)]
+
+
 def test_a_broken_suite_file_is_a_clear_error(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"name": "bad", "meta": {"asset": ["a"], "query": "select 1", "id_columns": ["x"]},
