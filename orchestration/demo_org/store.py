@@ -322,13 +322,16 @@ class OrgStore:
             )
             return before - self.count(sobject.name, include_deleted=True)
 
-    def touch(self, sobject_name: str, record_ids: Iterable[str]) -> None:
-        """Bump SystemModstamp without changing data, as a trigger or workflow update would."""
+    def touch(self, sobject_name: str, record_ids: Iterable[str], changes: Mapping[str, str] | None = None) -> None:
+        """Bump SystemModstamp, as a trigger or workflow update would; with ``changes`` (field name → SQL
+        expression over the record's fields, from our own code) also change those fields, as an edit would."""
         sobject = self._require(sobject_name)
+        assignments = "".join(f", {quote(self._require_field(sobject, name).name)} = {expression}"
+                              for name, expression in (changes or {}).items())
         now = utc_now()
         with self._lock:
             self._con.execute(
-                f"UPDATE data.{quote(sobject.name)} SET \"SystemModstamp\" = ? "
+                f"UPDATE data.{quote(sobject.name)} SET \"SystemModstamp\" = ?{assignments} "
                 f"WHERE \"Id\" IN (SELECT unnest(?::VARCHAR[]))",
                 [now, list(record_ids)],
             )
