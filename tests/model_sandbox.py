@@ -25,7 +25,8 @@ def compile_models(database: Path, models: list[str], target: Path, dbt_vars: st
     """Each model's compiled SELECT, as `dbt compile` renders it for this warehouse and these vars."""
     dbt = str(Path(sys.executable).parent / "dbt")
     completed = subprocess.run(
-        [dbt, "compile", "--quiet", "--select", *models, "--profiles-dir", str(DBT_PROJECT_DIR),
+        # --full-refresh: a model built incrementally compiles to the SQL that builds it from scratch
+        [dbt, "compile", "--quiet", "--full-refresh", "--select", *models, "--profiles-dir", str(DBT_PROJECT_DIR),
          "--target-path", str(target), "--vars", dbt_vars],
         cwd=DBT_PROJECT_DIR, env={**os.environ, DATABASE_ENV: str(database)},
         capture_output=True, text=True, timeout=600)

@@ -27,7 +27,8 @@ RANGE_TEMPLATES = {
     "Equal Split 445": "fiscal_445",
 }
 SINGLE_DATE_TEMPLATES = ("As Invoiced", "On Delivery", "Deliverable")
-PERIODS, SCHEDULE = "int_recognition__range_periods", "int_recognition__schedule"
+FINGERPRINTS, PERIODS, SCHEDULE = (
+    "int_recognition__line_fingerprints", "int_recognition__range_periods", "int_recognition__schedule")
 CORPORATE_DECIMALS = 2  # USD, the demo org's corporate currency
 
 pytestmark = pytest.mark.slow
@@ -48,8 +49,10 @@ def sandbox(refreshed_demo, tmp_path_factory):
     _, database, _ = refreshed_demo
     box = ModelSandbox(database, tmp_path_factory.mktemp("recognition-properties"))
     sql = {
-        "cumulative": box.compile([PERIODS, SCHEDULE], '{recognition_rounding: "cumulative"}', "cumulative"),
-        "last_remainder": box.compile([SCHEDULE], '{recognition_rounding: "last_remainder"}', "last_remainder"),
+        "cumulative": box.compile([FINGERPRINTS, PERIODS, SCHEDULE], '{recognition_rounding: "cumulative"}',
+                                  "cumulative"),
+        "last_remainder": box.compile([FINGERPRINTS, SCHEDULE], '{recognition_rounding: "last_remainder"}',
+                                      "last_remainder"),
     }
     box.connect()
     yield Recognition(box, sql)
@@ -104,6 +107,7 @@ def corporate_units(amount: Decimal, rate: Decimal) -> int:
 def build(sandbox: Recognition, lines: list[dict], rounding: str) -> tuple[dict, dict]:
     box, sql = sandbox.box, sandbox.sql
     box.replace_rows("int_recognition__source_lines", lines)
+    box.rebuild(FINGERPRINTS, sql[rounding][FINGERPRINTS])
     box.rebuild(PERIODS, sql["cumulative"][PERIODS])
     box.rebuild(SCHEDULE, sql[rounding][SCHEDULE])
     periods, schedule = defaultdict(list), defaultdict(list)

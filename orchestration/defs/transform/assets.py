@@ -26,6 +26,9 @@ class DbtBuildConfig(dg.Config):
     # dbt's advice: unit tests check SQL logic against fixed inputs, so they belong in development and CI
     # (make test runs every one of them), not in each production build over the same code.
     run_unit_tests: bool = False
+    # The schedule models are built incrementally by line; a full refresh rebuilds every line, which is only
+    # needed after changing a macro they call (their own SQL is part of each line's fingerprint).
+    full_refresh: bool = False
 
 
 def dbt_vars(config: DbtBuildConfig) -> dict[str, str]:
@@ -41,6 +44,8 @@ def revenue_models(context: dg.AssetExecutionContext, config: DbtBuildConfig, db
     args = ["build"]
     if not config.run_unit_tests:
         args += ["--exclude-resource-type", "unit_test"]
+    if config.full_refresh:
+        args.append("--full-refresh")
     values = dbt_vars(config)
     if values:
         args += ["--vars", json.dumps(values)]

@@ -14,10 +14,26 @@
 -- per line before its periods are generated, and the weight through each period has a closed form. No
 -- window runs over the (tens of millions of) period rows: they are generated and weighed in one pass.
 
+--
+-- Built incrementally by line (macros/incremental_lines.sql): only lines whose fingerprint changed are
+-- generated again.
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ delete_rows_of_changed_lines('periods_fingerprint') }}"
+) }}
+
 with lines as (
 
-    select * from {{ ref('int_recognition__source_lines') }}
-    where exclusion_reason is null and template_kind = 'range'
+    select lines.*, fingerprints.periods_fingerprint as line_fingerprint
+    from {{ ref('int_recognition__source_lines') }} as lines
+    -- left: unit tests give no fingerprints (every build has one per scheduled line)
+    left join {{ ref('int_recognition__line_fingerprints') }} as fingerprints
+        on fingerprints.source_object = lines.source_object and fingerprints.source_id = lines.source_id
+    where lines.exclusion_reason is null and lines.template_kind = 'range'
+      and {{ line_not_yet_built('fingerprints', 'periods_fingerprint') }}
 
 ),
 
@@ -45,7 +61,7 @@ fiscal_days as (
 month_lines as (
 
     select
-        source_object, source_id, template, start_date, end_date,
+        source_object, source_id, line_fingerprint, template, start_date, end_date,
         date_trunc('month', start_date)::date as first_period_start,
         last_day(start_date) as first_period_end,
         date_trunc('month', end_date)::date as last_period_start,
@@ -60,7 +76,8 @@ month_lines as (
 fiscal_lines as (
 
     select
-        lines.source_object, lines.source_id, lines.template, lines.start_date, lines.end_date,
+        lines.source_object, lines.source_id, lines.line_fingerprint, lines.template, lines.start_date,
+        lines.end_date,
         first_period.period_start as first_period_start,
         first_period.period_end as first_period_end,
         last_period.period_start as last_period_start,
@@ -214,6 +231,8 @@ select
                     + (period_count - (case when first_partial then 1 else 0 end)
                        - (case when last_partial then 1 else 0 end)) * actual_full_weight
                     + (case when last_partial then last_days * full_periods else 0 end) end
-    end as total_weight
+    end as total_weight,
+    line_fingerprint,
+    {{ build_timestamp() }} as built_at
 
 from weighed

@@ -5,20 +5,36 @@
 -- same way from the total converted at the rate in force on the contract start date.
 -- This is the schedule as the data stands today; closed periods are applied on top of it
 -- (int_recognition__schedule_adjusted).
+-- Built incrementally by line (macros/incremental_lines.sql): only lines whose fingerprint changed are
+-- scheduled again.
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ delete_rows_of_changed_lines('schedule_fingerprint') }}"
+) }}
 
 {%- set mode = var('recognition_rounding') %}
 
 with lines as (
 
     select
-        *,
-        {{ to_minor_units('total_amount', 'decimal_places') }} as total_units,
-        {{ to_minor_units('total_cost', 'decimal_places') }} as cost_units,
-        {{ to_converted_minor_units('total_amount', 'conversion_rate', corporate_decimals()) }} as total_corporate_units,
-        {{ to_converted_minor_units('total_cost', 'conversion_rate', corporate_decimals()) }} as cost_corporate_units
+        lines.*,
+        fingerprints.schedule_fingerprint as line_fingerprint,
+        {{ to_minor_units('lines.total_amount', 'lines.decimal_places') }} as total_units,
+        {{ to_minor_units('lines.total_cost', 'lines.decimal_places') }} as cost_units,
+        {{ to_converted_minor_units('lines.total_amount', 'lines.conversion_rate', corporate_decimals()) }}
+            as total_corporate_units,
+        {{ to_converted_minor_units('lines.total_cost', 'lines.conversion_rate', corporate_decimals()) }}
+            as cost_corporate_units
 
-    from {{ ref('int_recognition__source_lines') }}
-    where exclusion_reason is null
+    from {{ ref('int_recognition__source_lines') }} as lines
+    -- left: unit tests give no fingerprints (every build has one per scheduled line)
+    left join {{ ref('int_recognition__line_fingerprints') }} as fingerprints
+        on fingerprints.source_object = lines.source_object and fingerprints.source_id = lines.source_id
+    where lines.exclusion_reason is null
+      and {{ line_not_yet_built('fingerprints', 'schedule_fingerprint') }}
 
 ),
 
@@ -31,6 +47,7 @@ ranged as (
         cast(periods.cumulative_weight as hugeint) as cumulative_weight,
         cast(periods.total_weight as hugeint) as total_weight,
         periods.period_number = periods.period_count as is_last_period,
+        lines.line_fingerprint,
         -- Every product below stays under 2^62 for realistic amounts: then BIGINT arithmetic is exact and
         -- several times faster than 128-bit; larger amounts take the HUGEINT path.
         coalesce(greatest(abs(lines.total_units), abs(lines.cost_units), abs(lines.total_corporate_units),
@@ -50,7 +67,7 @@ ranged as (
 ranged_amounts as (
 
     select
-        source_object, source_id, period_start, period_end, schedule_status, weight,
+        source_object, source_id, period_start, period_end, schedule_status, weight, line_fingerprint,
         {%- for name, total in amounts %}
         {%- if mode == 'last_remainder' %}
         case when is_last_period
@@ -83,6 +100,7 @@ single_date as (
         case when template = 'Deliverable' and not is_delivered then 'pending_delivery' else 'scheduled' end
             as schedule_status,
         cast(1 as hugeint) as weight,
+        line_fingerprint,
         total_units as revenue_units,
         cost_units,
         total_corporate_units as revenue_corporate_units,
@@ -98,6 +116,7 @@ progress as (
     select
         lines.source_object, lines.source_id, progress.period_start, progress.period_end, 'scheduled',
         cast(null as hugeint) as weight,
+        lines.line_fingerprint,
         {%- for name, total in amounts %}
         {{ half_up_div(total ~ ' * progress.basis_points', '10000') }}
             - coalesce(lag({{ half_up_div(total ~ ' * progress.basis_points', '10000') }}) over (
@@ -117,8 +136,10 @@ select
     source_object, source_id, period_start, period_end, schedule_status,
     cast(weight as bigint) as weight,
     {%- for name, _ in amounts %}
-    cast({{ name }}_units as bigint) as {{ name }}_units{{ ',' if not loop.last }}
+    cast({{ name }}_units as bigint) as {{ name }}_units,
     {%- endfor %}
+    line_fingerprint,
+    {{ build_timestamp() }} as built_at
 
 from (
     select * from ranged_amounts
