@@ -1,7 +1,7 @@
 """The schedule built incrementally by line (macros/incremental_lines.sql) equals the schedule built from
 scratch over the same data, after the kinds of change a day of Salesforce edits brings: new dates, another
-template, a line left out, a deleted line, a whole order deactivated, a new % complete. Only the lines those
-edits reach are generated again, and the tests of the two models check exactly those rows."""
+template, a line left out, a deleted line, a whole order deactivated, a new % complete, and a later as-of
+date. Only the lines those edits reach are computed again, and the tests of the models check those rows."""
 
 from __future__ import annotations
 
@@ -18,15 +18,18 @@ from orchestration.paths import DATABASE_ENV, DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.slow
 
-MODELS = ("int_recognition__range_periods", "int_recognition__schedule")
-AS_OF = '{as_of_date: "2026-10-31"}'
+MODELS = {"int_recognition__range_periods": "intermediate", "int_recognition__schedule": "intermediate",
+          "int_recognition__schedule_adjusted": "intermediate", "fct_revenue_schedule": "marts"}
 
 
-def dbt_build(database: Path, target: Path, *extra: str) -> str:
+def dbt_build(database: Path, target: Path, as_of: str, *extra: str) -> str:
     dbt = str(Path(sys.executable).parent / "dbt")
     completed = subprocess.run(
-        [dbt, "build", "--select", "+int_recognition__schedule", "--exclude-resource-type", "unit_test",
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target), "--vars", AS_OF, *extra],
+        # the schedule and its status mart, with the tests whose every parent is among them
+        [dbt, "build", "--select", "+fct_recognition_status", "--indirect-selection", "cautious",
+         "--exclude-resource-type", "unit_test",
+         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
+         "--vars", f'{{as_of_date: "{as_of}"}}', *extra],
         cwd=DBT_PROJECT_DIR, env={**os.environ, DATABASE_ENV: str(database)},
         capture_output=True, text=True, timeout=900)
     assert completed.returncode == 0, completed.stdout[-4000:]
@@ -36,7 +39,7 @@ def dbt_build(database: Path, target: Path, *extra: str) -> str:
 def rows(database: Path, model: str) -> list[tuple]:
     """The model's rows without built_at (when they were written is not what they say)."""
     with duckdb.connect(str(database), read_only=True) as con:
-        return con.execute(f"select * exclude (built_at) from intermediate.{model} order by all").fetchall()
+        return con.execute(f"select * exclude (built_at) from {MODELS[model]}.{model} order by all").fetchall()
 
 
 def one_line(con, template: str, source_object: str = "OrderItem") -> str:
@@ -85,24 +88,28 @@ def test_an_incremental_build_regenerates_only_changed_lines_and_equals_a_full_b
     incremental.parent.mkdir()
     shutil.copy(built, incremental)
     # The state both builds start from: the same warehouse, first brought up to this code and as-of date.
-    dbt_build(incremental, tmp_path / "target")
+    dbt_build(incremental, tmp_path / "target", "2026-10-31")
     with duckdb.connect(str(incremental), read_only=True) as con:
-        before = {model: con.execute(f"select count(*), max(built_at) from intermediate.{model}").fetchall()[0]
-                  for model in MODELS}
+        before = {model: con.execute(f"select count(*), max(built_at) from {schema}.{model}").fetchall()[0]
+                  for model, schema in MODELS.items()}
     edited = edit_as_a_sync_would(incremental)
     scratch = tmp_path / "scratch" / built.name
     scratch.parent.mkdir()
     shutil.copy(incremental, scratch)
 
-    log = dbt_build(incremental, tmp_path / "target")
-    dbt_build(scratch, tmp_path / "target-scratch", "--full-refresh")
+    # A month later: fct_revenue_schedule restates is_recognized in place for every line.
+    log = dbt_build(incremental, tmp_path / "target", "2026-11-30")
+    dbt_build(scratch, tmp_path / "target-scratch", "2026-11-30", "--full-refresh")
 
     for model in MODELS:
         assert rows(incremental, model) == rows(scratch, model), model
     with duckdb.connect(str(incremental), read_only=True) as con:
         regenerated = {model: {r[0] for r in con.execute(
-            f"select distinct source_id from intermediate.{model} where built_at > ?", [before[model][1]]).fetchall()}
-            for model in MODELS}
+            f"select distinct source_id from {schema}.{model} where built_at > ?", [before[model][1]]).fetchall()}
+            for model, schema in MODELS.items()}
+        recognised_in_november = con.execute(
+            "select count(*) from marts.fct_revenue_schedule where is_recognized and period_end = '2026-11-30'"
+        ).fetchall()[0][0]
         scheduled = {r[0] for r in con.execute("select distinct source_id from intermediate.int_recognition__schedule")
                      .fetchall()}
         order_lines = {r[0] for r in con.execute(
@@ -110,16 +117,20 @@ def test_an_incremental_build_regenerates_only_changed_lines_and_equals_a_full_b
             [edited["deactivated_order"]]).fetchall()}
     # The edited lines that are still scheduled were generated again; those left out are gone.
     assert {edited["longer"], edited["retemplated"]} <= regenerated["int_recognition__range_periods"]
-    assert {edited["longer"], edited["retemplated"], edited["progressed"], edited["invoiced"]} \
-        <= regenerated["int_recognition__schedule"]
+    for model in ("int_recognition__schedule", "int_recognition__schedule_adjusted", "fct_revenue_schedule"):
+        assert {edited["longer"], edited["retemplated"], edited["progressed"], edited["invoiced"]} \
+            <= regenerated[model], model
     assert not ({edited["left_out"], edited["deleted"]} | order_lines) & scheduled
     # Nothing else was: an untouched line keeps the rows it had (a handful of lines share an edited order).
-    assert len(regenerated["int_recognition__schedule"]) < 20
+    assert all(len(lines) < 20 for lines in regenerated.values()), regenerated
+    assert recognised_in_november > 100
     assert len(scheduled) > 1000
     # The tests of the two models read only the rows this build wrote.
     run = tmp_path / "target" / "run"
     for scoped in ("int_recognition__range_periods_periods_are_contiguous",
-                   "int_recognition__schedule_rows_are_complete"):
+                   "int_recognition__schedule_rows_are_complete",
+                   "int_recognition__schedule_adjusted_rows_are_complete",
+                   "fct_revenue_schedule_rows_belong_to_a_status_line"):
         assert "built_at = (select max(built_at)" in next(run.rglob(f"{scoped}.sql")).read_text(), scoped
     assert "built_at" not in next(run.rglob("int_recognition__source_lines_scheduled_lines_are_usable.sql")).read_text()
     assert "PASS=" in log and "ERROR=0" in log

@@ -1,11 +1,13 @@
-{#- Models built incrementally by source line (int_recognition__range_periods, int_recognition__schedule).
+{#- Models built incrementally by source line: int_recognition__range_periods and int_recognition__schedule
+    (fingerprints in int_recognition__line_fingerprints), int_recognition__schedule_adjusted and
+    fct_revenue_schedule (int_recognition__adjusted_fingerprints).
 
-    The generated schedule has tens of millions of rows, but a line's rows depend only on the line and on
-    what every line shares (the fiscal calendar, the rounding mode, the models' SQL).
-    int_recognition__line_fingerprints hashes all of that per line, every row carries its line's
-    fingerprint, and an incremental build regenerates only the lines whose fingerprint is new: first the
-    rows of every line whose fingerprint changed, or that is no longer scheduled, are deleted (a pre-hook,
-    in the build's transaction); then the rows of every line whose fingerprint has no rows are added.
+    The schedule has tens of millions of rows, but a line's rows depend only on the line and on what every
+    line shares (the fiscal calendar, the rounding mode, the closing date, the models' SQL). A fingerprints
+    model hashes all of that per line, every row carries its line's fingerprint, and an incremental build
+    regenerates only the lines whose fingerprint is new: first the rows of every line whose fingerprint
+    changed, or that is no longer listed, are deleted (a pre-hook, in the build's transaction); then the
+    rows of every line whose fingerprint has no rows are added.
     Comparing content rather than SystemModstamp means a record touched without a real change costs
     nothing, and a change anywhere a line depends on is never missed. A line left without rows by a failed
     build has no rows with its fingerprint, so the next build regenerates it.
@@ -24,16 +26,16 @@
     {{ return('line_fingerprint' in names) }}
 {%- endmacro %}
 
-{#- The pre-hook: delete the rows of the lines whose `fingerprint` column in int_recognition__line_fingerprints
-    differs from the one they were built with, or that it no longer lists. -#}
-{% macro delete_rows_of_changed_lines(fingerprint) -%}
+{#- The pre-hook: delete the rows of the lines whose `fingerprint` column in the `fingerprints` model differs
+    from the one they were built with, or that it no longer lists. -#}
+{% macro delete_rows_of_changed_lines(fingerprints, fingerprint) -%}
     {%- if is_incremental() and not built_by_line() %}
     delete from {{ this }}
     {%- elif is_incremental() %}
     delete from {{ this }} as built
     where not exists (
         select 1
-        from {{ ref('int_recognition__line_fingerprints') }} as fingerprints
+        from {{ ref(fingerprints) }} as fingerprints
         where fingerprints.source_object = built.source_object
           and fingerprints.source_id = built.source_id
           and fingerprints.{{ fingerprint }} = built.line_fingerprint
@@ -42,7 +44,7 @@
 {%- endmacro %}
 
 {#- In the model: true for a line that has no rows built from its current fingerprint (the `fingerprint`
-    column of `fingerprints_alias`, a row of int_recognition__line_fingerprints). -#}
+    column of `fingerprints_alias`, a row of the fingerprints model). -#}
 {% macro line_not_yet_built(fingerprints_alias, fingerprint) -%}
     {%- if built_by_line() -%}
     not exists (
@@ -69,4 +71,15 @@
 {#- When the rows were built: the same instant for every row one dbt invocation writes. -#}
 {% macro build_timestamp() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+{%- endmacro %}
+
+{#- The post-hook of fct_revenue_schedule: when the as-of date moved since its rows were built, restate
+    its two as-of columns in place rather than computing every line again. -#}
+{% macro restate_as_of_date() -%}
+    {%- if is_incremental() %}
+    update {{ this }}
+    set as_of_date = {{ as_of_date() }},
+        is_recognized = schedule_status = 'scheduled' and period_end <= {{ as_of_date() }}
+    where as_of_date is distinct from {{ as_of_date() }}
+    {%- endif %}
 {%- endmacro %}

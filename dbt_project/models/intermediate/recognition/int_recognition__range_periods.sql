@@ -22,7 +22,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='sync_all_columns',
-    pre_hook="{{ delete_rows_of_changed_lines('periods_fingerprint') }}"
+    pre_hook="{{ delete_rows_of_changed_lines('int_recognition__line_fingerprints', 'periods_fingerprint') }}"
 ) }}
 
 with lines as (

@@ -4,10 +4,33 @@
 -- delivered is scheduled in the period of its end date but stays pending (not recognised). Closed periods
 -- (the recognition_closed_through var) keep the amounts they closed with; later changes catch up in the
 -- open periods.
+-- Built incrementally by line (macros/incremental_lines.sql): only lines whose adjusted_fingerprint
+-- changed are published again. When the as-of date moves, every row's is_recognized and as_of_date are
+-- restated in place (two columns, not the whole table).
 
-with schedule as (
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_rows_of_changed_lines('int_recognition__adjusted_fingerprints', 'adjusted_fingerprint') }}",
+    post_hook="{{ restate_as_of_date() }}"
+) }}
 
-    select * from {{ ref('int_recognition__schedule_adjusted') }}
+with fingerprints as (
+
+    select source_object, source_id, adjusted_fingerprint
+    from {{ ref('int_recognition__adjusted_fingerprints') }}
+
+),
+
+schedule as (
+
+    select schedule.* from {{ ref('int_recognition__schedule_adjusted') }} as schedule
+    {%- if built_by_line() %}
+    semi join fingerprints
+        on fingerprints.source_object = schedule.source_object and fingerprints.source_id = schedule.source_id
+       and {{ line_not_yet_built('fingerprints', 'adjusted_fingerprint') }}
+    {%- endif %}
 
 ),
 
@@ -55,9 +78,16 @@ select
     {{ from_minor_units('schedule.revenue_corporate_units', corporate_decimals()) }} as revenue_amount_corporate,
     {{ from_minor_units('schedule.cost_corporate_units', corporate_decimals()) }} as cost_amount_corporate,
     '{{ var("corporate_currency") }}' as corporate_currency_code,
-    {{ as_of_date() }} as as_of_date
+    {{ as_of_date() }} as as_of_date,
+
+    -- incremental build
+    fingerprints.adjusted_fingerprint as line_fingerprint,
+    {{ build_timestamp() }} as built_at
 
 from schedule
 -- left: a closed line deleted in Salesforce keeps its closed rows and their reversal
 left join lines on lines.source_object = schedule.source_object and lines.source_id = schedule.source_id
 left join fiscal on fiscal.day = schedule.period_end
+-- left: unit tests give no fingerprints (every build has one per line with rows)
+left join fingerprints
+    on fingerprints.source_object = schedule.source_object and fingerprints.source_id = schedule.source_id
