@@ -61,6 +61,8 @@ def _run_config(stage: str, args: argparse.Namespace) -> dict:
         config.update(raw_op_config(args.mode))
     if stage == "push":
         config["ops"] = {"reverse_etl__salesforce_push": {"config": {"dry_run": True}}}
+    if stage == "schedule":  # every line generated again, not only the changed ones
+        config["ops"] = {"revenue_models": {"config": {"full_refresh": True}}}
     return config
 
 
