@@ -23,6 +23,9 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "revenue_contract_allocations": ("marts.fct_revenue_contract_allocations", "order_id, order_item_id"),
 }
 DEFAULT_EXPORT_DIR = DATA_DIR / "exports"
+# How the incremental schedule keeps track of its lines (dbt_project/macros/incremental_lines.sql): build
+# bookkeeping, not finance's data, and different on each build.
+BUILD_COLUMNS = ("line_fingerprint", "built_at")
 
 
 def export(database: Path, out_dir: Path, names: list[str] | None = None) -> list[Path]:
@@ -32,7 +35,12 @@ def export(database: Path, out_dir: Path, names: list[str] | None = None) -> lis
     with connection(database, read_only=True) as con:
         for name in names or list(EXPORTS):
             relation, order = EXPORTS[name]
-            query = f"SELECT * FROM {relation} ORDER BY {order}"
+            schema, table = relation.split(".")
+            columns = [column for (column,) in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+                "ORDER BY ordinal_position", [schema, table]).fetchall() if column not in BUILD_COLUMNS]
+            selected = ", ".join(f'"{column}"' for column in columns)
+            query = f"SELECT {selected} FROM {relation} ORDER BY {order}"
             for suffix, options in (("csv", "FORMAT csv, HEADER"), ("parquet", "FORMAT parquet, COMPRESSION zstd")):
                 final = out_dir / f"{name}.{suffix}"
                 partial = out_dir / f".{name}.{suffix}.partial"
