@@ -2,7 +2,8 @@
 -- everything its rows in int_recognition__schedule_adjusted and fct_revenue_schedule depend on, so that an
 -- incremental build recomputes only the lines whose hash changed (macros/incremental_lines.sql): the whole
 -- source line, its schedule_fingerprint, its rows in the closed-period ledger, the closing date, the
--- adjustment mode, the corporate currency and the two models' SQL. The as-of date is not in it: the mart
+-- adjustment mode, the corporate currency, the 4-4-5 fiscal calendar (the mart's fiscal_period, also for a
+-- line that only has closed rows left) and the two models' SQL. The as-of date is not in it: the mart
 -- restates is_recognized and as_of_date in place when the date moves.
 
 {%- set closing = var('recognition_closed_through') %}
@@ -36,6 +37,14 @@ closing as (
 
 ),
 
+fiscal_calendar as (
+
+    select hash(list((period_key, period_start, period_end) order by period_start)) as calendar_hash
+    from {{ ref('dim_fiscal_calendar') }}
+    where calendar = 'fiscal_445'
+
+),
+
 published as (
 
     select
@@ -53,12 +62,14 @@ published as (
 select
     published.source_object,
     published.source_id,
-    hash(hash(lines), published.schedule_fingerprint, published.closed_hash, closing.closed_through,
+    hash(published.source_object, published.source_id, hash(lines), published.schedule_fingerprint,
+         published.closed_hash, closing.closed_through, fiscal_calendar.calendar_hash,
          '{{ var("recognition_adjustment") }}', '{{ var("corporate_currency") }}',
          {{ models_code_hash(['int_recognition__schedule_adjusted', 'fct_revenue_schedule']) }})
         as adjusted_fingerprint
 
 from published
 cross join closing
+cross join fiscal_calendar
 left join {{ ref('int_recognition__source_lines') }} as lines
     on lines.source_object = published.source_object and lines.source_id = published.source_id
