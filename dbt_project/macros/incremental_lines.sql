@@ -68,6 +68,13 @@
     '{{ hashes | sort | join(",") }}'
 {%- endmacro %}
 
+{#- A hash of the 4-4-5 fiscal calendar, which every line's periods and fiscal_period depend on. -#}
+{% macro fiscal_calendar_hash() -%}
+    (select hash(list((period_key, period_start, period_end) order by period_start))
+     from {{ ref('dim_fiscal_calendar') }}
+     where calendar = 'fiscal_445')
+{%- endmacro %}
+
 {#- When the rows were built: the same instant for every row one dbt invocation writes. -#}
 {% macro build_timestamp() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)

@@ -6,8 +6,6 @@
 -- line that only has closed rows left) and the two models' SQL. The as-of date is not in it: the mart
 -- restates is_recognized and as_of_date in place when the date moves.
 
-{%- set closing = var('recognition_closed_through') %}
-
 with scheduled as (
 
     select source_object, source_id, schedule_fingerprint
@@ -30,18 +28,13 @@ closed as (
 
 closing as (
 
-    select greatest(
-        {% if closing %}cast('{{ closing }}' as date){% else %}cast(null as date){% endif %},
-        (select max(closed_through) from {{ ref('fct_recognition_closed_periods') }})
-    ) as closed_through
+    select {{ recognition_closed_through(ref('fct_recognition_closed_periods')) }} as closed_through
 
 ),
 
 fiscal_calendar as (
 
-    select hash(list((period_key, period_start, period_end) order by period_start)) as calendar_hash
-    from {{ ref('dim_fiscal_calendar') }}
-    where calendar = 'fiscal_445'
+    select {{ fiscal_calendar_hash() }} as calendar_hash
 
 ),
 

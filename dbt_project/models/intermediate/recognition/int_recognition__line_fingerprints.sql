@@ -14,9 +14,7 @@ with lines as (
 
 fiscal_calendar as (
 
-    select hash(list((period_key, period_start, period_end) order by period_start)) as calendar_hash
-    from {{ ref('dim_fiscal_calendar') }}
-    where calendar = 'fiscal_445'
+    select {{ fiscal_calendar_hash() }} as calendar_hash
 
 ),
 

@@ -22,7 +22,6 @@
 
 {%- set amounts = ['revenue', 'cost', 'revenue_corporate', 'cost_corporate'] %}
 {%- set prospective = var('recognition_adjustment') == 'prospective' %}
-{%- set closing = var('recognition_closed_through') %}
 {%- set by_line = built_by_line() %}
 
 with fingerprints as (
@@ -68,10 +67,7 @@ closed as (
 -- Closing cannot be undone by unsetting the var: the ledger remembers how far periods were closed.
 closing as (
 
-    select greatest(
-        {% if closing %}cast('{{ closing }}' as date){% else %}cast(null as date){% endif %},
-        (select max(closed_through) from ledger)
-    ) as closed_through
+    select {{ recognition_closed_through('ledger') }} as closed_through
 
 ),
 
