@@ -125,7 +125,7 @@ def test_an_incremental_build_regenerates_only_changed_lines_and_equals_a_full_b
     assert all(len(lines) < 20 for lines in regenerated.values()), regenerated
     assert recognised_in_november > 100
     assert len(scheduled) > 1000
-    # The tests of the two models read only the rows this build wrote.
+    # The tests of the four models read only the rows this build wrote; a test of another model reads all.
     run = tmp_path / "target" / "run"
     for scoped in ("int_recognition__range_periods_periods_are_contiguous",
                    "int_recognition__schedule_rows_are_complete",
