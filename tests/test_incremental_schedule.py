@@ -1,7 +1,8 @@
 """The schedule built incrementally by line (macros/incremental_lines.sql) equals the schedule built from
 scratch over the same data, after the kinds of change a day of Salesforce edits brings: new dates, another
 template, a line left out, a deleted line, a whole order deactivated, a new % complete, and a later as-of
-date. Only the lines those edits reach are computed again, and the tests of the models check those rows."""
+date. Only the lines those edits reach are computed again, and the tests of the models check those rows.
+The revenue waterfall, built the same way by account, sums again only the accounts those edits reach."""
 
 from __future__ import annotations
 
@@ -19,14 +20,18 @@ from orchestration.paths import DATABASE_ENV, DBT_PROJECT_DIR
 pytestmark = pytest.mark.slow
 
 MODELS = {"int_recognition__range_periods": "intermediate", "int_recognition__schedule": "intermediate",
-          "int_recognition__schedule_adjusted": "intermediate", "fct_revenue_schedule": "marts"}
+          "int_recognition__schedule_adjusted": "intermediate", "fct_revenue_schedule": "marts",
+          "fct_revenue_waterfall": "marts"}
+# what each model is built by: a line, or an account
+UNIT = {model: "account_id" if model == "fct_revenue_waterfall" else "source_id" for model in MODELS}
 
 
 def dbt_build(database: Path, target: Path, as_of: str, *extra: str) -> str:
     dbt = str(Path(sys.executable).parent / "dbt")
     completed = subprocess.run(
-        # the schedule and its status mart, with the tests whose every parent is among them
-        [dbt, "build", "--select", "+fct_recognition_status", "--indirect-selection", "cautious",
+        # the schedule, its status mart and the waterfall, with the tests whose every parent is among them
+        [dbt, "build", "--select", "+fct_recognition_status", "+fct_revenue_waterfall",
+         "--indirect-selection", "cautious",
          "--exclude-resource-type", "unit_test",
          "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
          "--vars", f'{{as_of_date: "{as_of}"}}', *extra],
@@ -72,6 +77,12 @@ def edit_as_a_sync_would(database: Path) -> dict[str, str]:
                     f'+ 50, {stamp} where "Id" = ?', [edited["progressed"]])
         con.execute(f'update raw.blng__invoiceline__c set "blng__Subtotal__c" = "blng__Subtotal__c" + 100, {stamp} '
                     'where "Id" = ?', [edited["invoiced"]])
+        # An invoice billed again for more: its account's billed revenue changes, not its schedule.
+        invoice_id, edited["billed_account"] = con.execute(
+            "select invoice_id, account_id from staging.stg_salesforce__invoices where invoice_status = 'Posted' "
+            "and not is_deleted and account_id is not null order by invoice_id limit 1").fetchall()[0]
+        con.execute(f'update raw.blng__invoice__c set "blng__Subtotal__c" = "blng__Subtotal__c" + 250, {stamp} '
+                    'where "Id" = ?', [invoice_id])
         # A whole order deactivated: every line of it leaves the schedule.
         order_id = con.execute(
             "select order_id from intermediate.int_recognition__source_lines where exclusion_reason is null "
@@ -105,8 +116,12 @@ def test_an_incremental_build_regenerates_only_changed_lines_and_equals_a_full_b
         assert rows(incremental, model) == rows(scratch, model), model
     with duckdb.connect(str(incremental), read_only=True) as con:
         regenerated = {model: {r[0] for r in con.execute(
-            f"select distinct source_id from {schema}.{model} where built_at > ?", [before[model][1]]).fetchall()}
+            f"select distinct {UNIT[model]} from {schema}.{model} where built_at > ?", [before[model][1]]).fetchall()}
             for model, schema in MODELS.items()}
+        edited_accounts = {r[0] for r in con.execute(
+            "select distinct account_id from intermediate.int_recognition__source_lines "
+            "where list_contains(?, source_id)",
+            [[edited[kind] for kind in ("longer", "retemplated", "progressed", "invoiced")]]).fetchall()}
         recognised_in_november = con.execute(
             "select count(*) from marts.fct_revenue_schedule where is_recognized and period_end = '2026-11-30'"
         ).fetchall()[0][0]
@@ -121,6 +136,8 @@ def test_an_incremental_build_regenerates_only_changed_lines_and_equals_a_full_b
         assert {edited["longer"], edited["retemplated"], edited["progressed"], edited["invoiced"]} \
             <= regenerated[model], model
     assert not ({edited["left_out"], edited["deleted"]} | order_lines) & scheduled
+    # The accounts of the edited lines and the re-billed account were summed again, with the total.
+    assert edited_accounts | {edited["billed_account"], "ALL"} <= regenerated["fct_revenue_waterfall"]
     # Nothing else was: an untouched line keeps the rows it had (a handful of lines share an edited order).
     assert all(len(lines) < 20 for lines in regenerated.values()), regenerated
     assert recognised_in_november > 100
@@ -130,7 +147,10 @@ def test_an_incremental_build_regenerates_only_changed_lines_and_equals_a_full_b
     for scoped in ("int_recognition__range_periods_periods_are_contiguous",
                    "int_recognition__schedule_rows_are_complete",
                    "int_recognition__schedule_adjusted_rows_are_complete",
-                   "fct_revenue_schedule_rows_belong_to_a_status_line"):
+                   "fct_revenue_schedule_rows_belong_to_a_status_line",
+                   "fct_revenue_waterfall_recognised_revenue_reconciles_to_schedule"):
         assert "built_at = (select max(built_at)" in next(run.rglob(f"{scoped}.sql")).read_text(), scoped
-    assert "built_at" not in next(run.rglob("int_recognition__source_lines_scheduled_lines_are_usable.sql")).read_text()
+    for unscoped in ("int_recognition__source_lines_scheduled_lines_are_usable",
+                     "fct_revenue_waterfall_all_row_is_sum_of_accounts"):
+        assert "built_at" not in next(run.rglob(f"{unscoped}.sql")).read_text(), unscoped
     assert "PASS=" in log and "ERROR=0" in log

@@ -12,47 +12,51 @@
     nothing, and a change anywhere a line depends on is never missed. A line left without rows by a failed
     build has no rows with its fingerprint, so the next build regenerates it.
 
+    fct_revenue_waterfall is built the same way by account (int_recognition__waterfall_fingerprints): an
+    account's months are sums over its lines and documents, so they are recomputed only when the account's
+    fingerprint changed, and the 'ALL' rows are summed again from every account's rows.
+
     Every row also records when it was built (built_at), and the tests of these models check the rows of
     the latest build (get_where_subquery): the rows of unchanged lines were tested when they were written. -#}
 
-{#- True when the model's table exists and was built by line (a table from before has no fingerprints:
-    all of it is rebuilt, and on_schema_change adds the new columns). -#}
-{% macro built_by_line() -%}
+{#- True when the model's table exists and was built by fingerprint: it has the `built_column` (a table
+    from before has none: all of it is rebuilt, and on_schema_change adds the new columns). -#}
+{% macro built_by_line(built_column='line_fingerprint') -%}
     {#- a unit test has no `this`: it builds from its given rows -#}
     {%- if not (execute and this is not none and is_incremental()) -%}
         {{ return(false) }}
     {%- endif -%}
     {%- set names = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-    {{ return('line_fingerprint' in names) }}
+    {{ return(built_column in names) }}
 {%- endmacro %}
 
-{#- The pre-hook: delete the rows of the lines whose `fingerprint` column in the `fingerprints` model differs
-    from the one they were built with, or that it no longer lists. -#}
-{% macro delete_rows_of_changed_lines(fingerprints, fingerprint) -%}
-    {%- if is_incremental() and not built_by_line() %}
+{#- The pre-hook: delete the rows whose `fingerprint` column in the `fingerprints` model differs from the
+    one they were built with (`built_column`), or whose `keys` (a line's, by default) it no longer lists. -#}
+{% macro delete_rows_of_changed_lines(fingerprints, fingerprint, keys=['source_object', 'source_id'],
+                                      built_column='line_fingerprint') -%}
+    {%- if is_incremental() and not built_by_line(built_column) %}
     delete from {{ this }}
     {%- elif is_incremental() %}
     delete from {{ this }} as built
     where not exists (
         select 1
         from {{ ref(fingerprints) }} as fingerprints
-        where fingerprints.source_object = built.source_object
-          and fingerprints.source_id = built.source_id
-          and fingerprints.{{ fingerprint }} = built.line_fingerprint
+        where {% for key in keys %}fingerprints.{{ key }} = built.{{ key }} and {% endfor -%}
+              fingerprints.{{ fingerprint }} = built.{{ built_column }}
     )
     {%- endif %}
 {%- endmacro %}
 
-{#- In the model: true for a line that has no rows built from its current fingerprint (the `fingerprint`
-    column of `fingerprints_alias`, a row of the fingerprints model). -#}
-{% macro line_not_yet_built(fingerprints_alias, fingerprint) -%}
-    {%- if built_by_line() -%}
+{#- In the model: true for a line (or the `keys` of another unit) that has no rows built from its current
+    fingerprint (the `fingerprint` column of `fingerprints_alias`, a row of the fingerprints model). -#}
+{% macro line_not_yet_built(fingerprints_alias, fingerprint, keys=['source_object', 'source_id'],
+                            built_column='line_fingerprint') -%}
+    {%- if built_by_line(built_column) -%}
     not exists (
         select 1
         from {{ this }} as built
-        where built.source_object = {{ fingerprints_alias }}.source_object
-          and built.source_id = {{ fingerprints_alias }}.source_id
-          and built.line_fingerprint = {{ fingerprints_alias }}.{{ fingerprint }}
+        where {% for key in keys %}built.{{ key }} = {{ fingerprints_alias }}.{{ key }} and {% endfor -%}
+              built.{{ built_column }} = {{ fingerprints_alias }}.{{ fingerprint }}
     )
     {%- else -%}
     true
@@ -88,5 +92,14 @@
     set as_of_date = {{ as_of_date() }},
         is_recognized = schedule_status = 'scheduled' and period_end <= {{ as_of_date() }}
     where as_of_date is distinct from {{ as_of_date() }}
+    {%- endif %}
+{%- endmacro %}
+
+{#- The post-hook of fct_revenue_waterfall: restate is_past_or_current in place when the as-of date moved. -#}
+{% macro restate_past_or_current() -%}
+    {%- if is_incremental() %}
+    update {{ this }}
+    set is_past_or_current = month_start <= {{ as_of_date() }}
+    where is_past_or_current is distinct from (month_start <= {{ as_of_date() }})
     {%- endif %}
 {%- endmacro %}

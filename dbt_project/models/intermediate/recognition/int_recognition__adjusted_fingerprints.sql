@@ -55,6 +55,8 @@ published as (
 select
     published.source_object,
     published.source_id,
+    -- the account its published rows are reported under (fct_revenue_schedule, fct_revenue_waterfall)
+    lines.account_id,
     hash(published.source_object, published.source_id, hash(lines), published.schedule_fingerprint,
          published.closed_hash, closing.closed_through, fiscal_calendar.calendar_hash,
          '{{ var("recognition_adjustment") }}', '{{ var("corporate_currency") }}',

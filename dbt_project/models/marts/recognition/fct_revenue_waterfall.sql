@@ -2,8 +2,38 @@
 -- revenue recognised in the month, revenue billed (posted invoices less posted credit notes, by
 -- document date), and the deferred revenue balance (billed to date − recognised to date; negative means
 -- recognised but not yet billed). Long format: one row per account and month, easy to pivot.
+-- Built incrementally by account (macros/incremental_lines.sql): only the accounts whose
+-- account_fingerprint changed are summed again, then the 'ALL' rows from every account's rows.
 
-with recognised as (
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_rows_of_changed_lines('int_recognition__waterfall_fingerprints', 'account_fingerprint',
+                                              keys=['account_id'], built_column='account_fingerprint') }}",
+    post_hook="{{ restate_past_or_current() }}"
+) }}
+
+{%- set by_account = built_by_line('account_fingerprint') %}
+
+with fingerprints as (
+
+    select account_id, account_fingerprint
+    from {{ ref('int_recognition__waterfall_fingerprints') }}
+
+),
+
+-- the accounts to sum again: in a full build, every one
+changed_accounts as (
+
+    select account_id, account_fingerprint
+    from fingerprints
+    where {{ line_not_yet_built('fingerprints', 'account_fingerprint', keys=['account_id'],
+                                built_column='account_fingerprint') }}
+
+),
+
+recognised as (
 
     select
         coalesce(account_id, 'UNKNOWN') as account_id,
@@ -13,6 +43,9 @@ with recognised as (
 
     from {{ ref('fct_revenue_schedule') }}
     where schedule_status = 'scheduled'
+    {%- if by_account %}
+      and coalesce(account_id, 'UNKNOWN') in (select account_id from changed_accounts)
+    {%- endif %}
     group by 1, 2
 
 ),
@@ -61,6 +94,9 @@ billed as (
        and documents.document_date >= rates.start_date
        and documents.document_date < rates.next_start_date
     where documents.document_date is not null
+    {%- if by_account %}
+      and coalesce(documents.account_id, 'UNKNOWN') in (select account_id from changed_accounts)
+    {%- endif %}
     group by 1, 2
 
 ),
@@ -79,18 +115,30 @@ monthly as (
 
 ),
 
+-- every account's months: those of unchanged accounts as the last build left them (the pre-hook deleted
+-- the rest, and the 'ALL' rows), and those just summed
+all_accounts as (
+
+    select month_start, recognized_revenue, recognized_cost, billed_revenue from monthly
+    {%- if is_incremental() %}
+    union all
+    select month_start, recognized_revenue, recognized_cost, billed_revenue from {{ this }}
+    {%- endif %}
+
+),
+
 with_total as (
 
     select account_id, month_start, recognized_revenue, recognized_cost, billed_revenue from monthly
     union all
     select 'ALL', month_start, sum(recognized_revenue), sum(recognized_cost), sum(billed_revenue)
-    from monthly
+    from all_accounts
     group by month_start
 
 )
 
 select
-    account_id,
+    with_total.account_id,
     month_start,
     last_day(month_start)::date as month_end,
     month_start <= {{ as_of_date() }} as is_past_or_current,
@@ -100,7 +148,13 @@ select
     cast(round(sum(recognized_revenue) over running, 2) as decimal(18, 2)) as recognized_to_date,
     cast(round(sum(billed_revenue) over running, 2) as decimal(18, 2)) as billed_to_date,
     cast(round(sum(billed_revenue - recognized_revenue) over running, 2) as decimal(18, 2)) as deferred_revenue_balance,
-    '{{ var("corporate_currency") }}' as currency_code
+    '{{ var("corporate_currency") }}' as currency_code,
+
+    -- incremental build ('ALL' rows have no fingerprint: they are summed again in every build)
+    fingerprints.account_fingerprint,
+    {{ build_timestamp() }} as built_at
 
 from with_total
-window running as (partition by account_id order by month_start rows between unbounded preceding and current row)
+-- left: unit tests give no fingerprints
+left join fingerprints on fingerprints.account_id = with_total.account_id
+window running as (partition by with_total.account_id order by month_start rows between unbounded preceding and current row)
