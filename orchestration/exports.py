@@ -23,9 +23,9 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "revenue_contract_allocations": ("marts.fct_revenue_contract_allocations", "order_id, order_item_id"),
 }
 DEFAULT_EXPORT_DIR = DATA_DIR / "exports"
-# How the incremental schedule keeps track of its lines (dbt_project/macros/incremental_lines.sql): build
-# bookkeeping, not finance's data, and different on each build.
-BUILD_COLUMNS = ("line_fingerprint", "built_at")
+# How the incremental schedule and waterfall keep track of their lines and accounts
+# (dbt_project/macros/incremental_lines.sql): build bookkeeping, not finance's data, and different on each build.
+BUILD_COLUMNS = ("line_fingerprint", "account_fingerprint", "built_at")
 
 
 def export(database: Path, out_dir: Path, names: list[str] | None = None) -> list[Path]:

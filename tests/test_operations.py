@@ -76,6 +76,8 @@ def test_exports_and_the_analyst_copy_sit_beside_the_warehouse(refreshed):
     # finance's columns, without the incremental build's bookkeeping
     header = (exports / "revenue_schedule.csv").read_text().split("\n", 1)[0].split(",")
     assert "as_of_date" in header and not {"line_fingerprint", "built_at"} & set(header)
+    header = (exports / "revenue_waterfall.csv").read_text().split("\n", 1)[0].split(",")
+    assert "deferred_revenue_balance" in header and not {"account_fingerprint", "built_at"} & set(header)
     copy = database.parent / "revenue_analyst.duckdb"
     with duckdb.connect(str(copy), read_only=True) as con, duckdb.connect(str(database), read_only=True) as live:
         query = "select count(*), sum(revenue_amount) from marts.fct_revenue_schedule"
