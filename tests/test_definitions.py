@@ -66,3 +66,12 @@ def test_raw_assets_carry_a_freshness_policy_and_check():
 
 def test_resources_are_wired():
     assert {"salesforce", "warehouse", "extraction", "dbt"} <= set(defs.resources)
+
+
+def test_loading_the_definitions_does_not_import_great_expectations():
+    """Every run process loads the definitions; GX takes seconds to import and only a quality check needs it.
+    A fresh interpreter, so that what other tests imported does not count."""
+    code = "import sys, orchestration.definitions; print('great_expectations' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == "False", "loading the definitions imported great_expectations"

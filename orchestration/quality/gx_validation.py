@@ -10,33 +10,51 @@ a failure blocks what is downstream.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-import great_expectations as gx
-from great_expectations.data_context.types.base import ProgressBarsConfig
-from great_expectations.execution_engine import pandas_execution_engine
-from great_expectations.expectations.registry import get_expectation_impl
 
 from orchestration.paths import DATA_DIR, EXPECTATIONS_DIR
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import ModuleType
+
+    import pandas as pd
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
 log = logging.getLogger(__name__)
 
-# GX fingerprints every DataFrame under 1 GB it is given by hashing all of its values, for batch markers that
-# nothing here reads (each validation gets a fresh ephemeral context). On the 1M-opportunity benchmark that
-# hash was most of the validation time: the schedule suite's 2.9M rows took 2.3 s with it, 0.2 s without.
-# A threshold of 0 skips it; tests/quality/test_gx_validation.py fails if a GX upgrade renames the setting.
-pandas_execution_engine.HASH_THRESHOLD = 0
+
+@functools.cache
+def _gx() -> ModuleType:
+    """Great Expectations, imported and configured on first use instead of with this module.
+
+    Every Dagster run process imports this module, through the asset checks' definitions, and importing GX
+    (with the pandas it validates) takes 5-7 s on a 2-core machine; only the processes that run a validation
+    should pay that. So nothing here imports GX at module level: the functions that validate call this first,
+    then import what they use from GX. tests/test_definitions.py fails if loading the definitions imports GX.
+    """
+    import great_expectations as gx
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    # GX fingerprints every DataFrame under 1 GB it is given by hashing all of its values, for batch markers
+    # that nothing here reads (each validation gets a fresh ephemeral context). On the 1M-opportunity benchmark
+    # that hash was most of the validation time: the schedule suite's 2.9M rows took 2.3 s with it, 0.2 s
+    # without. A threshold of 0 skips it; tests/quality/test_gx_validation.py fails if a GX upgrade renames
+    # the setting.
+    pandas_execution_engine.HASH_THRESHOLD = 0
+    return gx
+
 
 DEFAULT_DOCS_DIR_NAME = "quality_docs"
 DEFAULT_DOCS_DIR = DATA_DIR / DEFAULT_DOCS_DIR_NAME
@@ -92,7 +110,9 @@ class SuiteOutcome:
         return ids[:SAMPLE_SIZE]
 
 
-def load_suite(path: Path) -> SuiteFile:
+def load_suite(path: Path, *, check_expectations: bool = True) -> SuiteFile:
+    """Read a suite file. ``check_expectations=False`` leaves checking that GX accepts each expectation to
+    ``validate``, which raises the same SuiteError: the Dagster definitions load suites that way, without GX."""
     try:
         document = json.loads(path.read_text())
     except json.JSONDecodeError as error:
@@ -102,11 +122,8 @@ def load_suite(path: Path) -> SuiteFile:
     if missing or not document.get("name") or not document.get("expectations"):
         raise SuiteError(f"{path}: needs name, expectations and meta.asset/query/id_columns (missing: "
                          f"{', '.join(missing) or 'name or expectations'})")
-    for item in document["expectations"]:
-        try:
-            get_expectation_impl(item["type"])(**item.get("kwargs", {}))
-        except Exception as error:  # GX raises several types for a bad expectation; all mean the same here
-            raise SuiteError(f"{path}: expectation {item.get('type')!r} is not valid: {error}") from None
+    if check_expectations:
+        _expectations(path, document["expectations"])
     return SuiteFile(
         name=document["name"], path=path, description=meta.get("description", ""), asset=tuple(meta["asset"]),
         query=meta["query"], id_columns=tuple(meta["id_columns"]), blocking=bool(meta.get("blocking", True)),
@@ -114,8 +131,23 @@ def load_suite(path: Path) -> SuiteFile:
     )
 
 
-def load_suites(directory: Path = EXPECTATIONS_DIR) -> list[SuiteFile]:
-    return [load_suite(path) for path in sorted(Path(directory).glob("*.json"))]
+def load_suites(directory: Path = EXPECTATIONS_DIR, *, check_expectations: bool = True) -> list[SuiteFile]:
+    return [load_suite(path, check_expectations=check_expectations)
+            for path in sorted(Path(directory).glob("*.json"))]
+
+
+def _expectations(path: Path, items: Sequence[dict]) -> list:
+    """The suite file's expectations as GX objects; one GX does not accept is a SuiteError naming the file."""
+    _gx()
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    expectations = []
+    for item in items:
+        try:
+            expectations.append(get_expectation_impl(item["type"])(**item.get("kwargs", {})))
+        except Exception as error:  # GX raises several types for a bad expectation; all mean the same here
+            raise SuiteError(f"{path}: expectation {item.get('type')!r} is not valid: {error}") from None
+    return expectations
 
 
 def read_frame(con: duckdb.DuckDBPyConnection, suite: SuiteFile) -> pd.DataFrame:
@@ -135,6 +167,9 @@ def read_frame(con: duckdb.DuckDBPyConnection, suite: SuiteFile) -> pd.DataFrame
 def _context(docs_dir: Path | None):
     """An in-memory context whose only docs site is ours. The ephemeral context's default site lives in a
     temporary folder that GX never removes: left in place, every validation would leave one behind."""
+    gx = _gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     for site in list(context.list_data_docs_sites()):
@@ -150,11 +185,12 @@ def _context(docs_dir: Path | None):
 
 def validate(frame: pd.DataFrame, suite: SuiteFile, docs_dir: Path | None = DEFAULT_DOCS_DIR) -> SuiteOutcome:
     """Run the suite on the frame; failing rows are named by the suite's id columns."""
+    gx = _gx()
     site_dir = docs_dir / suite.name if docs_dir is not None else None
     context = _context(site_dir)
     batch = (context.data_sources.add_pandas("warehouse").add_dataframe_asset(suite.name)
              .add_batch_definition_whole_dataframe("all rows"))
-    expectations = [get_expectation_impl(e["type"])(**e.get("kwargs", {})) for e in suite.expectations]
+    expectations = _expectations(suite.path, suite.expectations)
     gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=expectations,
                                                        meta={"description": suite.description}))
     definition = context.validation_definitions.add(

@@ -7,6 +7,7 @@ import json
 import tempfile
 
 import duckdb
+import pandas as pd
 import pytest
 
 from orchestration.paths import EXPECTATIONS_DIR
@@ -128,6 +129,9 @@ def test_a_broken_suite_file_is_a_clear_error(tmp_path):
                                "expectations": [{"type": "expect_column_values_to_be_spicy", "kwargs": {}}]}))
     with pytest.raises(SuiteError, match=r"bad\.json: expectation 'expect_column_values_to_be_spicy'"):
         load_suite(bad)
+    unchecked = load_suite(bad, check_expectations=False)  # as the Dagster definitions load it, without GX
+    with pytest.raises(SuiteError, match=r"bad\.json: expectation 'expect_column_values_to_be_spicy'"):
+        validate(pd.DataFrame({"x": [1]}), unchecked, docs_dir=None)
     bad.write_text(json.dumps({"name": "bad", "expectations": [{"type": "x"}]}))
     with pytest.raises(SuiteError, match="missing: asset, query, id_columns"):
         load_suite(bad)
