@@ -2,7 +2,8 @@
 scratch over the same data, after the kinds of change a day of Salesforce edits brings: new dates, another
 template, a line left out, a deleted line, a whole order deactivated, a new % complete, and a later as-of
 date. Only the lines those edits reach are computed again, and the tests of the models check those rows.
-The revenue waterfall, built the same way by account, sums again only the accounts those edits reach."""
+The recognition status is built the same way, and also sums again the lines the as-of date moved past; the
+revenue waterfall, built by account, sums again only the accounts those edits reach."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 MODELS = {"int_recognition__range_periods": "intermediate", "int_recognition__schedule": "intermediate",
           "int_recognition__schedule_adjusted": "intermediate", "fct_revenue_schedule": "marts",
-          "fct_revenue_waterfall": "marts"}
+          "fct_recognition_status": "marts", "fct_revenue_waterfall": "marts"}
 # what each model is built by: a line, or an account
 UNIT = {model: "account_id" if model == "fct_revenue_waterfall" else "source_id" for model in MODELS}
 
@@ -127,19 +128,29 @@ def test_an_incremental_build_regenerates_only_changed_lines_and_equals_a_full_b
         ).fetchall()[0][0]
         scheduled = {r[0] for r in con.execute("select distinct source_id from intermediate.int_recognition__schedule")
                      .fetchall()}
+        # the lines whose amounts to date the move of the as-of date changed
+        passed = {r[0] for r in con.execute(
+            "select distinct source_id from marts.fct_revenue_schedule where schedule_status = 'scheduled' "
+            "and period_end > '2026-10-31' and period_end <= '2026-11-30'").fetchall()}
+        status_lines = con.execute("select count(*) from marts.fct_recognition_status").fetchall()[0][0]
         order_lines = {r[0] for r in con.execute(
             "select source_id from intermediate.int_recognition__source_lines where order_id = ?",
             [edited["deactivated_order"]]).fetchall()}
     # The edited lines that are still scheduled were generated again; those left out are gone.
     assert {edited["longer"], edited["retemplated"]} <= regenerated["int_recognition__range_periods"]
-    for model in ("int_recognition__schedule", "int_recognition__schedule_adjusted", "fct_revenue_schedule"):
+    for model in ("int_recognition__schedule", "int_recognition__schedule_adjusted", "fct_revenue_schedule",
+                  "fct_recognition_status"):
         assert {edited["longer"], edited["retemplated"], edited["progressed"], edited["invoiced"]} \
             <= regenerated[model], model
     assert not ({edited["left_out"], edited["deleted"]} | order_lines) & scheduled
     # The accounts of the edited lines and the re-billed account were summed again, with the total.
     assert edited_accounts | {edited["billed_account"], "ALL"} <= regenerated["fct_revenue_waterfall"]
+    # The status of every line with a period in November was summed again, and not that of every line.
+    assert passed <= regenerated["fct_recognition_status"]
+    assert 100 < len(regenerated["fct_recognition_status"]) < status_lines
+    regenerated["fct_recognition_status"] -= passed
     # Nothing else was: an untouched line keeps the rows it had (a handful of lines share an edited order).
-    assert all(len(lines) < 20 for lines in regenerated.values()), regenerated
+    assert all(len(units) < 20 for units in regenerated.values()), regenerated
     assert recognised_in_november > 100
     assert len(scheduled) > 1000
     # The tests of the four models read only the rows this build wrote; a test of another model reads all.
@@ -148,6 +159,7 @@ def test_an_incremental_build_regenerates_only_changed_lines_and_equals_a_full_b
                    "int_recognition__schedule_rows_are_complete",
                    "int_recognition__schedule_adjusted_rows_are_complete",
                    "fct_revenue_schedule_rows_belong_to_a_status_line",
+                   "fct_recognition_status_recognized_to_date_is_sum_of_recognised_rows",
                    "fct_revenue_waterfall_recognised_revenue_reconciles_to_schedule"):
         assert "built_at = (select max(built_at)" in next(run.rglob(f"{scoped}.sql")).read_text(), scoped
     for unscoped in ("int_recognition__source_lines_scheduled_lines_are_usable",

@@ -103,3 +103,37 @@
     where is_past_or_current is distinct from (month_start <= {{ as_of_date() }})
     {%- endif %}
 {%- endmacro %}
+
+{#- A pre-hook of fct_recognition_status: delete the status of the lines with a scheduled period ending
+    between the as-of date their row was built for and today's: their amounts to date have changed. -#}
+{% macro delete_status_of_lines_the_as_of_date_passed() -%}
+    {%- if execute and is_incremental() and built_by_line() -%}
+    {%- set earlier = run_query('select min(as_of_date), max(as_of_date) from ' ~ this
+                                ~ ' where as_of_date is distinct from ' ~ as_of_date()).rows[0] -%}
+    {%- if earlier[0] is not none %}
+    delete from {{ this }} as built
+    where built.as_of_date is distinct from {{ as_of_date() }}
+      and exists (
+        select 1
+        from {{ ref('fct_revenue_schedule') }} as schedule
+        where schedule.source_object = built.source_object
+          and schedule.source_id = built.source_id
+          and schedule.schedule_status = 'scheduled'
+          and schedule.period_end > least(built.as_of_date, {{ as_of_date() }})
+          and schedule.period_end <= greatest(built.as_of_date, {{ as_of_date() }})
+          -- the same bounds for every row at once, so that the scan reads only the periods between
+          and schedule.period_end > least(date '{{ earlier[0] }}', {{ as_of_date() }})
+          and schedule.period_end <= greatest(date '{{ earlier[1] }}', {{ as_of_date() }})
+      )
+    {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The post-hook of fct_recognition_status: the rows the as-of date's move did not change get its date. -#}
+{% macro restate_status_as_of_date() -%}
+    {%- if is_incremental() %}
+    update {{ this }}
+    set as_of_date = {{ as_of_date() }}
+    where as_of_date is distinct from {{ as_of_date() }}
+    {%- endif %}
+{%- endmacro %}

@@ -17,6 +17,7 @@
 with parent as (
 
     select * from {{ model }}
+    where template = '{{ template }}'
 
 ),
 
@@ -28,10 +29,12 @@ latest_progress as (
 
 ),
 
+-- the schedules of the lines under test only
 scheduled as (
 
-    select source_object, source_id, sum({{ schedule_column }}) as scheduled_amount
-    from {{ schedule_model }}
+    select schedule.source_object, schedule.source_id, sum(schedule.{{ schedule_column }}) as scheduled_amount
+    from {{ schedule_model }} as schedule
+    semi join parent on parent.source_object = schedule.source_object and parent.source_id = schedule.source_id
     group by all
 
 ),
@@ -54,7 +57,6 @@ earned as (
     left join scheduled
         on scheduled.source_object = parent.source_object and scheduled.source_id = parent.source_id
     left join {{ currencies_model }} as currencies on currencies.currency_code = parent.currency_code
-    where parent.template = '{{ template }}'
 
 )
 

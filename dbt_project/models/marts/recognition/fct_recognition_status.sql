@@ -3,10 +3,45 @@
 -- ffrrRevenueRecognitionComplete__c). Complete means recognised to date equals the total, to the cent.
 -- A line that had periods closed and is no longer recognised (include flag cleared, deleted) keeps a row
 -- with a total of 0: its closed revenue is reversed in the first open period.
+-- Built incrementally by line (macros/incremental_lines.sql): only the lines whose status_fingerprint
+-- changed, or that have a period ending between the as-of date their row was built for and today's, are
+-- summed again; the other rows get the new as_of_date in place.
 
-with source_lines as (
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook=["{{ delete_rows_of_changed_lines('int_recognition__status_fingerprints', 'status_fingerprint') }}",
+              "{{ delete_status_of_lines_the_as_of_date_passed() }}"],
+    post_hook="{{ restate_status_as_of_date() }}"
+) }}
 
-    select * from {{ ref('int_recognition__source_lines') }}
+{%- set by_line = built_by_line() %}
+
+with fingerprints as (
+
+    select source_object, source_id, status_fingerprint
+    from {{ ref('int_recognition__status_fingerprints') }}
+
+),
+
+-- the lines to sum again: in a full build, every one
+changed_lines as (
+
+    select source_object, source_id
+    from fingerprints
+    where {{ line_not_yet_built('fingerprints', 'status_fingerprint') }}
+
+),
+
+source_lines as (
+
+    select source_lines.* from {{ ref('int_recognition__source_lines') }} as source_lines
+    {%- if by_line %}
+    semi join changed_lines
+        on changed_lines.source_object = source_lines.source_object
+       and changed_lines.source_id = source_lines.source_id
+    {%- endif %}
 
 ),
 
@@ -23,7 +58,11 @@ to_date as (
         count(*) as schedule_lines,
         bool_or(schedule_status = 'pending_delivery') as is_pending_delivery
 
-    from {{ ref('fct_revenue_schedule') }}
+    from {{ ref('fct_revenue_schedule') }} as schedule
+    {%- if by_line %}
+    semi join changed_lines
+        on changed_lines.source_object = schedule.source_object and changed_lines.source_id = schedule.source_id
+    {%- endif %}
     group by source_object, source_id
 
 ),
@@ -74,7 +113,13 @@ select
     to_date.last_period_end,
     coalesce(to_date.schedule_lines, 0) as schedule_lines,
     lines.is_no_longer_recognised,
-    {{ as_of_date() }} as as_of_date
+    {{ as_of_date() }} as as_of_date,
+
+    -- incremental build
+    fingerprints.status_fingerprint as line_fingerprint,
+    {{ build_timestamp() }} as built_at
 
 from lines
 left join to_date on to_date.source_object = lines.source_object and to_date.source_id = lines.source_id
+-- left: unit tests give no fingerprints (every build has one per line)
+left join fingerprints on fingerprints.source_object = lines.source_object and fingerprints.source_id = lines.source_id
