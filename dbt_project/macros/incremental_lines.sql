@@ -12,6 +12,8 @@
     nothing, and a change anywhere a line depends on is never missed. A line left without rows by a failed
     build has no rows with its fingerprint, so the next build regenerates it.
 
+    fct_recognition_status is built the same way by line (int_recognition__status_fingerprints), and also
+    sums again the lines with a period between the as-of date their row was built for and today's.
     fct_revenue_waterfall is built the same way by account (int_recognition__waterfall_fingerprints): an
     account's months are sums over its lines and documents, so they are recomputed only when the account's
     fingerprint changed, and the 'ALL' rows are summed again from every account's rows.
