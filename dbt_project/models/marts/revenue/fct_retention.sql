@@ -15,7 +15,7 @@ with monthly as (
 -- rounded ARR, so that start + movements = end to the cent.
 grid as (
 
-    select account_id, month_end, round(arr, 2) as arr from {{ ref('int_account_arr_monthly') }}
+    select distinct account_id, month_end, round(arr, 2) as arr from {{ ref('int_account_arr_monthly') }}
 
 ),
 
@@ -37,41 +37,24 @@ cohort as (
 
 ),
 
--- Each account's movements summed from its first month on: the movements inside a window are the sums at
--- its end less the sums at its start (an as-of join finds the latest month on or before each), instead
--- of joining every cohort account to each of its months in the window.
-cumulative as (
-
-    select
-        account_id,
-        month_end,
-        sum(case when movement_category = 'expansion' then movement_amount else 0 end) over to_date as expansion,
-        sum(case when movement_category = 'contraction' then movement_amount else 0 end) over to_date
-            as contraction,
-        sum(case when movement_category = 'churn' then movement_amount else 0 end) over to_date as churn,
-        sum(case when movement_category = 'reactivation' then movement_amount else 0 end) over to_date
-            as reactivation
-
-    from monthly
-    window to_date as (partition by account_id order by month_end rows between unbounded preceding and current row)
-
-),
-
 movements as (
 
     select
         cohort.month_end,
         cohort.account_id,
-        coalesce(at_end.expansion, 0) - coalesce(at_start.expansion, 0) as expansion,
-        -(coalesce(at_end.contraction, 0) - coalesce(at_start.contraction, 0)) as contraction,
-        -(coalesce(at_end.churn, 0) - coalesce(at_start.churn, 0)) as churn,
-        coalesce(at_end.reactivation, 0) - coalesce(at_start.reactivation, 0) as reactivation
+        coalesce(sum(monthly.movement_amount) filter (where monthly.movement_category = 'expansion'), 0) as expansion,
+        -coalesce(sum(monthly.movement_amount) filter (where monthly.movement_category = 'contraction'), 0)
+            as contraction,
+        -coalesce(sum(monthly.movement_amount) filter (where monthly.movement_category = 'churn'), 0) as churn,
+        coalesce(sum(monthly.movement_amount) filter (where monthly.movement_category = 'reactivation'), 0)
+            as reactivation
 
     from cohort
-    asof left join cumulative as at_end
-        on at_end.account_id = cohort.account_id and at_end.month_end <= cohort.month_end
-    asof left join cumulative as at_start
-        on at_start.account_id = cohort.account_id and at_start.month_end <= cohort.start_month_end
+    left join monthly
+        on monthly.account_id = cohort.account_id
+       and monthly.month_end > cohort.start_month_end
+       and monthly.month_end <= cohort.month_end
+    group by cohort.month_end, cohort.account_id
 
 ),
 
