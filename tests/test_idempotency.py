@@ -4,6 +4,7 @@ which run a row was read), every staging view, intermediate table and mart; a se
 import dagster as dg
 import duckdb
 
+from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.salesforce import connect
 from orchestration.salesforce.settings import ConnectionSettings
 from tests.launchpad import SCALE, SEED, run
@@ -28,6 +29,10 @@ def test_revenue_refresh_twice_gives_identical_tables(tmp_path):
     changed = sorted(name for name in before if before[name] != after.get(name))
     assert not changed, changed
     assert set(before) == set(after)
+    # The second dbt build started from the first one's parse instead of parsing the project again.
+    second_log = "".join(path.read_text() for path in
+                         (DBT_PROJECT_DIR / "target").glob(f"revenue_models-{second.run_id[:7]}-*/dbt.log*"))
+    assert "Found " in second_log and "Unable to do partial parsing" not in second_log
 
 
 def test_the_sync_jobs_and_the_write_back_twice_change_nothing_the_second_time(tmp_path):

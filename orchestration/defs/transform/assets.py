@@ -11,6 +11,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.transform.partial_parse import keep_partial_parse
 from orchestration.defs.transform.project import dbt_project
 from orchestration.defs.transform.target_retention import prune_run_folders
 from orchestration.paths import DATABASE_ENV
@@ -60,6 +61,7 @@ def revenue_models(context: dg.AssetExecutionContext, config: DbtBuildConfig, db
             os.environ.pop(DATABASE_ENV, None)
         else:
             os.environ[DATABASE_ENV] = previous
+    keep_partial_parse(invocation.target_path, invocation.target_path.parent)
     removed = prune_run_folders(invocation.target_path.parent, context.op_execution_context.op.name)
     if removed:
         context.log.info(f"removed {len(removed)} old dbt run folders from {invocation.target_path.parent}")
