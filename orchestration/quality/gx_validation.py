@@ -222,7 +222,7 @@ def _outcome(result, suite: SuiteFile) -> ExpectationOutcome:
     samples = []
     for entry in details.get("partial_unexpected_index_list") or []:
         if isinstance(entry, dict):
-            samples.append(" / ".join(str(entry.get(c)) for c in suite.id_columns))
+            samples.append(" / ".join(_id_text(entry.get(c)) for c in suite.id_columns))
         if len(samples) >= SAMPLE_SIZE:
             break
     return ExpectationOutcome(
@@ -232,6 +232,13 @@ def _outcome(result, suite: SuiteFile) -> ExpectationOutcome:
         unexpected_percent=round(float(details.get("unexpected_percent") or 0.0), 4),
         mostly=kwargs.get("mostly"), sample_ids=samples,
     )
+
+
+def _id_text(value) -> str:
+    """A failing row's id as the report shows it: a missing id is "null", not pandas' "nan" or "<NA>"."""
+    import pandas as pd
+
+    return "null" if pd.isna(value) else str(value)
 
 
 def write_index(docs_dir: Path, outcomes: list[SuiteOutcome]) -> Path:

@@ -155,3 +155,22 @@ def test_index_lists_suites_validated_by_separate_calls_and_keeps_warehouses_apa
     text = (tmp_path / "docs" / "index.html").read_text()
     assert ">products<" in text and ">products_twin<" in text
     assert ">products<" not in (tmp_path / "other" / "index.html").read_text()
+
+
+def test_push_plan_suite_names_a_field_planned_twice(tmp_path):
+    """Two values for one (object, record, field) would make the write depend on batch order: the suite fails
+    and names the record and field by the plan's own columns."""
+    path = tmp_path / "plan.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema reverse_etl")
+        con.execute("create table reverse_etl.push_plan (object varchar, record_id varchar, field varchar)")
+        con.execute("insert into reverse_etl.push_plan values ('Opportunity', '006A', 'ARR__c'), "
+                    "('Opportunity', '006A', 'MRR__c'), ('Opportunity', '006A', 'ARR__c'), "
+                    "('Account', '006A', 'ARR__c'), (null, '006B', 'ARR__c')")
+    suite = load_suite(EXPECTATIONS_DIR / "push_plan.json")
+    with duckdb.connect(str(path), read_only=True) as con:
+        outcome = validate(read_frame(con, suite), suite, docs_dir=None)
+    failing = {e.column: e for e in outcome.expectations if not e.success}
+    assert set(failing) == {"object", "object, record_id, field"}
+    assert failing["object"].sample_ids == ["null / 006B / ARR__c"]
+    assert failing["object, record_id, field"].sample_ids == ["Opportunity / 006A / ARR__c"] * 2
