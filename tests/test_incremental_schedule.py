@@ -1,4 +1,4 @@
-"""The schedule built incrementally by line (macros/incremental_lines.sql) equals the schedule built from
+"""The schedule built incrementally by line (macros/incremental_by_fingerprint.sql) equals the schedule built from
 scratch over the same data, after the kinds of change a day of Salesforce edits brings: new dates, another
 template, a line left out, a deleted line, a whole order deactivated, a new % complete, and a later as-of
 date. Only the lines those edits reach are computed again, and the tests of the models check those rows.

@@ -1,5 +1,5 @@
 {#- What a generic test reads from the model it tests: its `where` config as dbt does it and, for a model
-    built incrementally by line (meta tests_cover: latest_build, see macros/incremental_lines.sql), only the
+    built incrementally by line (meta tests_cover: latest_build, see macros/incremental_by_fingerprint.sql), only the
     rows the latest build wrote. In a full build that is every row. A test of such a model that must read
     every row says so with meta reads: all_rows. -#}
 {% macro get_where_subquery(relation) -%}

@@ -1,6 +1,6 @@
 -- One row per line with a published schedule (scheduled today, or holding closed periods): a hash of
 -- everything its rows in int_recognition__schedule_adjusted and fct_revenue_schedule depend on, so that an
--- incremental build recomputes only the lines whose hash changed (macros/incremental_lines.sql): the whole
+-- incremental build recomputes only the lines whose hash changed (macros/incremental_by_fingerprint.sql): the whole
 -- source line, its schedule_fingerprint, its rows in the closed-period ledger, the closing date, the
 -- adjustment mode, the corporate currency, the 4-4-5 fiscal calendar (the mart's fiscal_period, also for a
 -- line that only has closed rows left) and the two models' SQL. The as-of date is not in it: the mart

@@ -1,5 +1,5 @@
 -- One row per scheduled line: a hash of everything its generated rows depend on, so that an incremental
--- build regenerates only the lines whose hash changed (macros/incremental_lines.sql).
+-- build regenerates only the lines whose hash changed (macros/incremental_by_fingerprint.sql).
 --   periods_fingerprint    the line as it stands (all of it, so no dependency is overlooked), the 4-4-5
 --                          fiscal calendar and the SQL of int_recognition__range_periods
 --   schedule_fingerprint   all of that, the line's % complete history, the rounding mode, the corporate

@@ -15,14 +15,14 @@
 -- window runs over the (tens of millions of) period rows: they are generated and weighed in one pass.
 
 --
--- Built incrementally by line (macros/incremental_lines.sql): only lines whose fingerprint changed are
+-- Built incrementally by line (macros/incremental_by_fingerprint.sql): only lines whose fingerprint changed are
 -- generated again.
 
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='sync_all_columns',
-    pre_hook="{{ delete_rows_of_changed_lines('int_recognition__line_fingerprints', 'periods_fingerprint') }}"
+    pre_hook="{{ delete_rows_of_changed_fingerprints('int_recognition__line_fingerprints', 'periods_fingerprint') }}"
 ) }}
 
 with lines as (
@@ -33,7 +33,7 @@ with lines as (
     left join {{ ref('int_recognition__line_fingerprints') }} as fingerprints
         on fingerprints.source_object = lines.source_object and fingerprints.source_id = lines.source_id
     where lines.exclusion_reason is null and lines.template_kind = 'range'
-      and {{ line_not_yet_built('fingerprints', 'periods_fingerprint') }}
+      and {{ not_yet_built('fingerprints', 'periods_fingerprint') }}
 
 ),
 

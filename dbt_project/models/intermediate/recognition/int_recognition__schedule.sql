@@ -5,14 +5,14 @@
 -- same way from the total converted at the rate in force on the contract start date.
 -- This is the schedule as the data stands today; closed periods are applied on top of it
 -- (int_recognition__schedule_adjusted).
--- Built incrementally by line (macros/incremental_lines.sql): only lines whose fingerprint changed are
+-- Built incrementally by line (macros/incremental_by_fingerprint.sql): only lines whose fingerprint changed are
 -- scheduled again.
 
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='sync_all_columns',
-    pre_hook="{{ delete_rows_of_changed_lines('int_recognition__line_fingerprints', 'schedule_fingerprint') }}"
+    pre_hook="{{ delete_rows_of_changed_fingerprints('int_recognition__line_fingerprints', 'schedule_fingerprint') }}"
 ) }}
 
 {%- set mode = var('recognition_rounding') %}
@@ -34,7 +34,7 @@ with lines as (
     left join {{ ref('int_recognition__line_fingerprints') }} as fingerprints
         on fingerprints.source_object = lines.source_object and fingerprints.source_id = lines.source_id
     where lines.exclusion_reason is null
-      and {{ line_not_yet_built('fingerprints', 'schedule_fingerprint') }}
+      and {{ not_yet_built('fingerprints', 'schedule_fingerprint') }}
 
 ),
 

@@ -10,19 +10,19 @@
 -- a line that is no longer recognised is reversed there.
 -- Only lines touched by a close (with closed rows, or with periods in the closed range today) need any of
 -- this; every other line keeps today's schedule as it is, without a window over its rows.
--- Built incrementally by line (macros/incremental_lines.sql): only lines whose adjusted_fingerprint
+-- Built incrementally by line (macros/incremental_by_fingerprint.sql): only lines whose adjusted_fingerprint
 -- changed are computed again.
 
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='sync_all_columns',
-    pre_hook="{{ delete_rows_of_changed_lines('int_recognition__adjusted_fingerprints', 'adjusted_fingerprint') }}"
+    pre_hook="{{ delete_rows_of_changed_fingerprints('int_recognition__adjusted_fingerprints', 'adjusted_fingerprint') }}"
 ) }}
 
 {%- set amounts = ['revenue', 'cost', 'revenue_corporate', 'cost_corporate'] %}
 {%- set prospective = var('recognition_adjustment') == 'prospective' %}
-{%- set by_line = built_by_line() %}
+{%- set by_line = built_by_fingerprint() %}
 
 with fingerprints as (
 
@@ -34,7 +34,7 @@ with fingerprints as (
 to_build as (
 
     select * from fingerprints
-    where {{ line_not_yet_built('fingerprints', 'adjusted_fingerprint') }}
+    where {{ not_yet_built('fingerprints', 'adjusted_fingerprint') }}
 
 ),
 

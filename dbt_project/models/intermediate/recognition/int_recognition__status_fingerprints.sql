@@ -1,6 +1,6 @@
 -- One row per line of fct_recognition_status (a recognised source line, or a line with a published
 -- schedule): a hash of what its status row depends on, so that an incremental build recomputes only the
--- lines whose hash changed (macros/incremental_lines.sql): the line's adjusted_fingerprint, which covers its
+-- lines whose hash changed (macros/incremental_by_fingerprint.sql): the line's adjusted_fingerprint, which covers its
 -- published schedule rows and the whole source line; for a recognised line with no published schedule, the
 -- whole source line itself; and the mart's SQL.
 -- The as-of date is left out: the mart recomputes the lines with a period between the as-of date its row

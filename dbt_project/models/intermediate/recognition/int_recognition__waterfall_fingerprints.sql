@@ -1,9 +1,9 @@
 -- One row per account of fct_revenue_waterfall ('UNKNOWN' for lines and documents without one): a hash of
 -- everything its rows depend on, so that an incremental build recomputes only the accounts whose hash
--- changed (macros/incremental_lines.sql). An account's rows are sums of its lines' published schedule
--- rows, which are a function of each line's adjusted_fingerprint, and of its posted invoices and credit
--- notes, converted with the dated rates into the corporate currency and rounded to its decimals; the
--- model's SQL is hashed too. Sums of hashes, not lists: the order of lines and documents does not matter,
+-- changed (macros/incremental_by_fingerprint.sql). An account's rows are sums of its lines' published
+-- schedule rows, which are a function of each line's adjusted_fingerprint, and of its billed documents
+-- (int_recognition__billed_documents), converted with the dated rates into the corporate currency and
+-- rounded to its decimals; the model's SQL is hashed too. Sums of hashes, not lists: the order of lines and documents does not matter,
 -- and two identical documents do not cancel out.
 -- The as-of date is left out: the waterfall restates is_past_or_current in place when the date moves.
 
@@ -18,26 +18,13 @@ with lines as (
 
 ),
 
-documents as (
-
-    select account_id, 'invoice' as kind, invoice_id as document_id, invoice_date as document_date,
-           subtotal as amount, currency_code
-    from {{ ref('stg_salesforce__invoices') }}
-    where not is_deleted and invoice_status = 'Posted'
-    union all
-    select account_id, 'credit_note', credit_note_id, credit_note_date, subtotal, currency_code
-    from {{ ref('stg_salesforce__credit_notes') }}
-    where not is_deleted and credit_note_status = 'Posted'
-
-),
-
 billed as (
 
     select
-        coalesce(account_id, 'UNKNOWN') as account_id,
-        sum(hash(kind, document_id, document_date, amount, currency_code)) as documents_hash
+        account_id,
+        sum(hash(document_object, document_id, document_date, amount, currency_code)) as documents_hash
 
-    from documents
+    from {{ ref('int_recognition__billed_documents') }}
     group by 1
 
 ),

@@ -3,7 +3,7 @@
 -- ffrrRevenueRecognitionComplete__c). Complete means recognised to date equals the total, to the cent.
 -- A line that had periods closed and is no longer recognised (include flag cleared, deleted) keeps a row
 -- with a total of 0: its closed revenue is reversed in the first open period.
--- Built incrementally by line (macros/incremental_lines.sql): only the lines whose status_fingerprint
+-- Built incrementally by line (macros/incremental_by_fingerprint.sql): only the lines whose status_fingerprint
 -- changed, or that have a period ending between the as-of date their row was built for and today's, are
 -- summed again; the other rows get the new as_of_date in place.
 
@@ -11,12 +11,12 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook=["{{ delete_rows_of_changed_lines('int_recognition__status_fingerprints', 'status_fingerprint') }}",
+    pre_hook=["{{ delete_rows_of_changed_fingerprints('int_recognition__status_fingerprints', 'status_fingerprint') }}",
               "{{ delete_status_of_lines_the_as_of_date_passed() }}"],
     post_hook="{{ restate_status_as_of_date() }}"
 ) }}
 
-{%- set by_line = built_by_line() %}
+{%- set by_line = built_by_fingerprint() %}
 
 with fingerprints as (
 
@@ -30,7 +30,7 @@ changed_lines as (
 
     select source_object, source_id
     from fingerprints
-    where {{ line_not_yet_built('fingerprints', 'status_fingerprint') }}
+    where {{ not_yet_built('fingerprints', 'status_fingerprint') }}
 
 ),
 

@@ -4,7 +4,7 @@
 -- delivered is scheduled in the period of its end date but stays pending (not recognised). Closed periods
 -- (the recognition_closed_through var) keep the amounts they closed with; later changes catch up in the
 -- open periods.
--- Built incrementally by line (macros/incremental_lines.sql): only lines whose adjusted_fingerprint
+-- Built incrementally by line (macros/incremental_by_fingerprint.sql): only lines whose adjusted_fingerprint
 -- changed are published again. When the as-of date moves, every row's is_recognized and as_of_date are
 -- restated in place (two columns, not the whole table).
 
@@ -12,7 +12,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook="{{ delete_rows_of_changed_lines('int_recognition__adjusted_fingerprints', 'adjusted_fingerprint') }}",
+    pre_hook="{{ delete_rows_of_changed_fingerprints('int_recognition__adjusted_fingerprints', 'adjusted_fingerprint') }}",
     post_hook="{{ restate_as_of_date() }}"
 ) }}
 
@@ -26,10 +26,10 @@ with fingerprints as (
 schedule as (
 
     select schedule.* from {{ ref('int_recognition__schedule_adjusted') }} as schedule
-    {%- if built_by_line() %}
+    {%- if built_by_fingerprint() %}
     semi join fingerprints
         on fingerprints.source_object = schedule.source_object and fingerprints.source_id = schedule.source_id
-       and {{ line_not_yet_built('fingerprints', 'adjusted_fingerprint') }}
+       and {{ not_yet_built('fingerprints', 'adjusted_fingerprint') }}
     {%- endif %}
 
 ),

@@ -2,19 +2,19 @@
 -- revenue recognised in the month, revenue billed (posted invoices less posted credit notes, by
 -- document date), and the deferred revenue balance (billed to date − recognised to date; negative means
 -- recognised but not yet billed). Long format: one row per account and month, easy to pivot.
--- Built incrementally by account (macros/incremental_lines.sql): only the accounts whose
+-- Built incrementally by account (macros/incremental_by_fingerprint.sql): only the accounts whose
 -- account_fingerprint changed are summed again, then the 'ALL' rows from every account's rows.
 
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook="{{ delete_rows_of_changed_lines('int_recognition__waterfall_fingerprints', 'account_fingerprint',
+    pre_hook="{{ delete_rows_of_changed_fingerprints('int_recognition__waterfall_fingerprints', 'account_fingerprint',
                                               keys=['account_id'], built_column='account_fingerprint') }}",
     post_hook="{{ restate_past_or_current() }}"
 ) }}
 
-{%- set by_account = built_by_line('account_fingerprint') %}
+{%- set by_account = built_by_fingerprint('account_fingerprint') %}
 
 with fingerprints as (
 
@@ -28,7 +28,7 @@ changed_accounts as (
 
     select account_id, account_fingerprint
     from fingerprints
-    where {{ line_not_yet_built('fingerprints', 'account_fingerprint', keys=['account_id'],
+    where {{ not_yet_built('fingerprints', 'account_fingerprint', keys=['account_id'],
                                 built_column='account_fingerprint') }}
 
 ),
@@ -56,32 +56,17 @@ rates as (
 
 ),
 
-invoices as (
-
-    select * from {{ ref('stg_salesforce__invoices') }}
-    where not is_deleted and invoice_status = 'Posted'
-
-),
-
-credit_notes as (
-
-    select * from {{ ref('stg_salesforce__credit_notes') }}
-    where not is_deleted and credit_note_status = 'Posted'
-
-),
-
 documents as (
 
-    select account_id, invoice_date as document_date, subtotal as amount, currency_code from invoices
-    union all
-    select account_id, credit_note_date, -subtotal, currency_code from credit_notes
+    select account_id, document_date, amount, currency_code
+    from {{ ref('int_recognition__billed_documents') }}
 
 ),
 
 billed as (
 
     select
-        coalesce(documents.account_id, 'UNKNOWN') as account_id,
+        documents.account_id,
         date_trunc('month', documents.document_date)::date as month_start,
         -- each document converted to corporate cents exactly (half up), then summed: no DOUBLE drift
         {{ from_minor_units('sum(' ~ to_converted_minor_units('documents.amount', 'rates.conversion_rate',
@@ -95,7 +80,7 @@ billed as (
        and documents.document_date < rates.next_start_date
     where documents.document_date is not null
     {%- if by_account %}
-      and coalesce(documents.account_id, 'UNKNOWN') in (select account_id from changed_accounts)
+      and documents.account_id in (select account_id from changed_accounts)
     {%- endif %}
     group by 1, 2
 

@@ -23,7 +23,7 @@
 
 {#- True when the model's table exists and was built by fingerprint: it has the `built_column` (a table
     from before has none: all of it is rebuilt, and on_schema_change adds the new columns). -#}
-{% macro built_by_line(built_column='line_fingerprint') -%}
+{% macro built_by_fingerprint(built_column='line_fingerprint') -%}
     {#- a unit test has no `this`: it builds from its given rows -#}
     {%- if not (execute and this is not none and is_incremental()) -%}
         {{ return(false) }}
@@ -34,9 +34,9 @@
 
 {#- The pre-hook: delete the rows whose `fingerprint` column in the `fingerprints` model differs from the
     one they were built with (`built_column`), or whose `keys` (a line's, by default) it no longer lists. -#}
-{% macro delete_rows_of_changed_lines(fingerprints, fingerprint, keys=['source_object', 'source_id'],
+{% macro delete_rows_of_changed_fingerprints(fingerprints, fingerprint, keys=['source_object', 'source_id'],
                                       built_column='line_fingerprint') -%}
-    {%- if is_incremental() and not built_by_line(built_column) %}
+    {%- if is_incremental() and not built_by_fingerprint(built_column) %}
     delete from {{ this }}
     {%- elif is_incremental() %}
     delete from {{ this }} as built
@@ -51,9 +51,9 @@
 
 {#- In the model: true for a line (or the `keys` of another unit) that has no rows built from its current
     fingerprint (the `fingerprint` column of `fingerprints_alias`, a row of the fingerprints model). -#}
-{% macro line_not_yet_built(fingerprints_alias, fingerprint, keys=['source_object', 'source_id'],
+{% macro not_yet_built(fingerprints_alias, fingerprint, keys=['source_object', 'source_id'],
                             built_column='line_fingerprint') -%}
-    {%- if built_by_line(built_column) -%}
+    {%- if built_by_fingerprint(built_column) -%}
     not exists (
         select 1
         from {{ this }} as built
@@ -86,30 +86,39 @@
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 {%- endmacro %}
 
-{#- The post-hook of fct_revenue_schedule: when the as-of date moved since its rows were built, restate
-    its two as-of columns in place rather than computing every line again. -#}
+{#- The post-hooks of the marts whose columns follow from the as-of date: when it moved since their rows
+    were built, those columns are restated in place rather than every line or account computed again. -#}
 {% macro restate_as_of_date() -%}
-    {%- if is_incremental() %}
-    update {{ this }}
-    set as_of_date = {{ as_of_date() }},
-        is_recognized = schedule_status = 'scheduled' and period_end <= {{ as_of_date() }}
-    where as_of_date is distinct from {{ as_of_date() }}
-    {%- endif %}
+    {{ restate_in_place({
+        'as_of_date': as_of_date(),
+        'is_recognized': "schedule_status = 'scheduled' and period_end <= " ~ as_of_date(),
+    }) }}
 {%- endmacro %}
 
-{#- The post-hook of fct_revenue_waterfall: restate is_past_or_current in place when the as-of date moved. -#}
 {% macro restate_past_or_current() -%}
+    {{ restate_in_place({'is_past_or_current': 'month_start <= ' ~ as_of_date()}) }}
+{%- endmacro %}
+
+{% macro restate_status_as_of_date() -%}
+    {{ restate_in_place({'as_of_date': as_of_date()}) }}
+{%- endmacro %}
+
+{#- Set each column to its expression (a mapping of column to SQL) on the rows where any differs; nothing
+    on a first or full build, which computes them. -#}
+{% macro restate_in_place(columns) -%}
     {%- if is_incremental() %}
     update {{ this }}
-    set is_past_or_current = month_start <= {{ as_of_date() }}
-    where is_past_or_current is distinct from (month_start <= {{ as_of_date() }})
+    set {% for column, expression in columns.items() %}{{ column }} = {{ expression }}{{ ', ' if not loop.last }}{% endfor %}
+    where {% for column, expression in columns.items() -%}
+        {{ column }} is distinct from ({{ expression }}){{ ' or ' if not loop.last }}
+    {%- endfor %}
     {%- endif %}
 {%- endmacro %}
 
 {#- A pre-hook of fct_recognition_status: delete the status of the lines with a scheduled period ending
     between the as-of date their row was built for and today's: their amounts to date have changed. -#}
 {% macro delete_status_of_lines_the_as_of_date_passed() -%}
-    {%- if execute and is_incremental() and built_by_line() -%}
+    {%- if execute and is_incremental() and built_by_fingerprint() -%}
     {%- set earlier = run_query('select min(as_of_date), max(as_of_date) from ' ~ this
                                 ~ ' where as_of_date is distinct from ' ~ as_of_date()).rows[0] -%}
     {%- if earlier[0] is not none %}
@@ -129,13 +138,4 @@
       )
     {%- endif %}
     {%- endif -%}
-{%- endmacro %}
-
-{#- The post-hook of fct_recognition_status: the rows the as-of date's move did not change get its date. -#}
-{% macro restate_status_as_of_date() -%}
-    {%- if is_incremental() %}
-    update {{ this }}
-    set as_of_date = {{ as_of_date() }}
-    where as_of_date is distinct from {{ as_of_date() }}
-    {%- endif %}
 {%- endmacro %}
