@@ -24,7 +24,8 @@ EXPORTS: dict[str, tuple[str, str]] = {
 }
 DEFAULT_EXPORT_DIR = DATA_DIR / "exports"
 # How the incremental schedule and waterfall keep track of their lines and accounts
-# (dbt_project/macros/incremental_by_fingerprint.sql): build bookkeeping, not finance's data, and different on each build.
+# (dbt_project/macros/incremental_by_fingerprint.sql): build bookkeeping, not finance's data,
+# and different on each build.
 BUILD_COLUMNS = ("line_fingerprint", "account_fingerprint", "built_at")
 
 
