@@ -2,6 +2,8 @@
 
 Rendering uses a bare matplotlib ``Figure`` on the Agg canvas: no pyplot global state, no display, safe in
 threads. Amounts stay ``Decimal`` until they are handed to matplotlib, so the summaries are exact.
+matplotlib is imported when a chart is drawn, not with the module: every run process and the code location
+load these definitions, and most of them draw nothing (the import costs about 0.6 s).
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import duckdb
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 ARR_MART = "marts.fct_arr_movements"
 WATERFALL_MART = "marts.fct_revenue_waterfall"
@@ -165,7 +167,7 @@ def render_arr_waterfall(rows: Sequence[ArrMonth]) -> bytes:
     _require(rows, f"{ARR_MART} has no rows to chart")
     currency = _currency(rows, ARR_MART)
     x = _month_positions([r.month_start for r in rows])
-    fig = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
+    fig = _figure()
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1.4])
 
     width = 0.7
@@ -212,11 +214,13 @@ def render_arr_waterfall(rows: Sequence[ArrMonth]) -> bytes:
 
 def render_recognition(rows: Sequence[RecognitionMonth]) -> bytes:
     """Recognised and billed revenue per month, future schedule hatched; the deferred balance below."""
+    from matplotlib.patches import Patch
+
     _require(rows, f"{WATERFALL_MART} has no account_id = 'ALL' rows to chart")
     currency = _currency(rows, WATERFALL_MART)
     x = _month_positions([r.month_start for r in rows])
     past = [r.is_past_or_current for r in rows]
-    fig = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
+    fig = _figure()
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1.6])
 
     width = 0.4
@@ -341,6 +345,8 @@ def _money(value: float, currency: str) -> str:
 
 
 def _style(ax, currency: str) -> None:
+    from matplotlib.ticker import FuncFormatter
+
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: _money(value, currency)))
     ax.grid(axis="y", color="#dddddd", linewidth=0.8)
     ax.set_axisbelow(True)
@@ -348,7 +354,15 @@ def _style(ax, currency: str) -> None:
         ax.spines[side].set_visible(False)
 
 
+def _figure() -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
+
+
 def _png(fig: Figure) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     buffer = io.BytesIO()
     FigureCanvasAgg(fig).print_png(buffer, metadata={"Software": None})
     return buffer.getvalue()
