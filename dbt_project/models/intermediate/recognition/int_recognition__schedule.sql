@@ -42,6 +42,7 @@ ranged as (
 
     select
         lines.source_object, lines.source_id, periods.period_start, periods.period_end,
+        periods.period_number,
         lines.total_units, lines.cost_units, lines.total_corporate_units, lines.cost_corporate_units,
         cast(periods.weight as hugeint) as weight,
         cast(periods.cumulative_weight as hugeint) as cumulative_weight,
@@ -67,7 +68,8 @@ ranged as (
 ranged_amounts as (
 
     select
-        source_object, source_id, period_start, period_end, schedule_status, weight, line_fingerprint,
+        source_object, source_id, period_start, period_end, schedule_status, period_number, weight,
+        line_fingerprint,
         {%- for name, total in amounts %}
         {%- if mode == 'last_remainder' %}
         case when is_last_period
@@ -99,6 +101,7 @@ single_date as (
         last_day(event_date)::date as period_end,
         case when template = 'Deliverable' and not is_delivered then 'pending_delivery' else 'scheduled' end
             as schedule_status,
+        1 as period_number,
         cast(1 as hugeint) as weight,
         line_fingerprint,
         total_units as revenue_units,
@@ -115,6 +118,8 @@ progress as (
 
     select
         lines.source_object, lines.source_id, progress.period_start, progress.period_end, 'scheduled',
+        -- numbered below, once the periods that earned nothing are left out
+        cast(null as bigint) as period_number,
         cast(null as hugeint) as weight,
         lines.line_fingerprint,
         {%- for name, total in amounts %}
@@ -132,8 +137,12 @@ progress as (
 
 -- Amounts are whole minor units: 64 bits hold any realistic amount (a value beyond them fails the cast
 -- loudly), and the schedule's tens of millions of rows are written and read far faster than as 128-bit.
+-- period_number is the row's position in its line by period_start, known without a window over the
+-- schedule: a range line's periods are numbered as they are generated, a single-date line has one row,
+-- and only the few % Complete lines are numbered here.
 select
     source_object, source_id, period_start, period_end, schedule_status,
+    cast(period_number as bigint) as period_number,
     cast(weight as bigint) as weight,
     {%- for name, _ in amounts %}
     cast({{ name }}_units as bigint) as {{ name }}_units,
@@ -146,5 +155,8 @@ from (
     union all
     select * from single_date
     union all
-    select * from progress where revenue_units <> 0 or cost_units <> 0
+    select * replace (
+        row_number() over (partition by source_object, source_id order by period_start) as period_number
+    )
+    from progress where revenue_units <> 0 or cost_units <> 0
 ) as schedule

@@ -91,7 +91,7 @@ untouched as (
 
     select
         computed.source_object, computed.source_id, computed.period_start, computed.period_end,
-        computed.schedule_status,
+        computed.schedule_status, computed.period_number,
         {%- for name in amounts %}
         computed.{{ name }}_units,
         {%- endfor %}
@@ -219,6 +219,7 @@ catch_up as (
 select
     adjusted.source_object, adjusted.source_id, adjusted.period_start, adjusted.period_end,
     adjusted.schedule_status,
+    cast(adjusted.period_number as bigint) as period_number,
     {%- for name in amounts %}
     cast(adjusted.{{ name }}_units as bigint) as {{ name }}_units,
     {%- endfor %}
@@ -228,22 +229,38 @@ select
 
 from (
 
+    -- A line touched by a close is numbered again over its closed, open and catch-up rows; every other
+    -- line keeps the numbers its schedule was built with.
     select
-        source_object, source_id, period_start, period_end, 'scheduled' as schedule_status,
+        touched_rows.source_object, touched_rows.source_id, touched_rows.period_start, touched_rows.period_end,
+        touched_rows.schedule_status,
+        row_number() over (partition by touched_rows.source_object, touched_rows.source_id
+                           order by touched_rows.period_start) as period_number,
         {%- for name in amounts %}
-        {{ name }}_units,
+        touched_rows.{{ name }}_units,
         {%- endfor %}
-        true as is_closed_period
-    from closed
+        touched_rows.is_closed_period
 
-    union all
-    select * from adjusted_open
+    from (
+
+        select
+            source_object, source_id, period_start, period_end, 'scheduled' as schedule_status,
+            {%- for name in amounts %}
+            {{ name }}_units,
+            {%- endfor %}
+            true as is_closed_period
+        from closed
+
+        union all
+        select * from adjusted_open
+
+        union all
+        select * from catch_up
+
+    ) as touched_rows
 
     union all
     select * from untouched
-
-    union all
-    select * from catch_up
 
 ) as adjusted
 -- left: unit tests give no fingerprints (every build has one per line with rows)

@@ -61,8 +61,9 @@ select
     -- how
     lines.template,
     schedule.schedule_status,
-    row_number() over (partition by schedule.source_object, schedule.source_id order by schedule.period_start)
-        as schedule_line_number,
+    -- numbered upstream by period_start (int_recognition__schedule, _adjusted): a window over every row here
+    -- took about 12 s of a full build at 1,000,000 opportunities
+    schedule.period_number as schedule_line_number,
 
     -- when
     schedule.period_start,
