@@ -5,11 +5,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+RUFF = str(Path(sys.executable).parent / "ruff")
 
 
 def test_ruff_finds_nothing():
     completed = subprocess.run(
-        [str(Path(sys.executable).parent / "ruff"), "check", "--no-cache", "--output-format", "concise", "."],
+        [RUFF, "check", "--no-cache", "--output-format", "concise", "."],
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
@@ -19,7 +20,6 @@ def test_ruff_reports_a_finding_as_a_failure(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("import os\n")
     completed = subprocess.run(
-        [str(Path(sys.executable).parent / "ruff"), "check", "--no-cache", "--config",
-         str(ROOT / "pyproject.toml"), str(sample)],
+        [RUFF, "check", "--no-cache", "--config", str(ROOT / "pyproject.toml"), str(sample)],
         capture_output=True, text=True, timeout=300)
     assert completed.returncode == 1 and "F401" in completed.stdout
