@@ -13,7 +13,7 @@ So the diagram is drawn at the level a reader of the README needs, by one rule t
 - an asset is drawn by name when the first part of its key is a *published* layer (``SHOWN_LAYERS``:
   ``marts``, ``reverse_etl``, ``charts``, ``finance``), or when it has a single-part key and sits in a
   group named after one: these are what finance reads and what is written back to Salesforce;
-- every other asset of a group (raw objects, staging views, seeds, ``int_`` models, snapshots) is folded
+- every other asset of a group (raw objects, staging models, seeds, ``int_`` models, snapshots) is folded
   into one counted summary node per group: they are plumbing, and their names are in dbt docs;
 - an edge joins two drawn nodes when any asset behind the first is a direct parent of any asset behind the
   second; edges inside one summary node vanish. Nothing upstream is lost, a summary node stands for all of
@@ -91,7 +91,8 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _summary_lines(asset_graph, keys: list[dg.AssetKey]) -> list[str]:
-    """One line per key prefix: ``staging/*: 14 views``; Salesforce objects are named, they are few and telling."""
+    """One line per key prefix: ``staging/*: 10 incrementals, 5 views``; Salesforce objects are named, they
+    are few and telling."""
     by_prefix: dict[str, list[dg.AssetKey]] = defaultdict(list)
     for key in keys:
         by_prefix[key.path[0] if len(key.path) > 1 else ""].append(key)

@@ -11,7 +11,7 @@ import duckdb
 # Bookkeeping that says when or by which run something happened, rather than what the data is.
 RUN_STAMPS = {"_extracted_at", "extracted_at", "_run_id", "last_mode", "updated_at", "last_run_id",
               "last_full_at", "last_reconciled_at", "detected_at", "run_id", "logged_at", "pushed_at",
-              "planned_at", "built_at"}
+              "planned_at", "built_at", "loaded_at"}
 MODEL_SCHEMAS = ("raw", "staging", "intermediate", "marts")
 
 

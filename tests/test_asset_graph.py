@@ -86,7 +86,7 @@ def test_every_published_asset_is_drawn_by_name(graph, diagram, text):
                  if asset_graph.is_shown(k, graph.get(k).group_name)}
     assert {k for k in keys if k.split("/")[0] in asset_graph.SHOWN_LAYERS} <= published
     assert published <= labels
-    # Plumbing (raw objects, staging views, int_ models) is summarised, never drawn one by one.
+    # Plumbing (raw objects, staging models, int_ models) is summarised, never drawn one by one.
     assert labels & keys == published
     assert set(diagram.node_of) == set(graph.get_all_asset_keys())
 
@@ -96,7 +96,7 @@ def test_summaries_count_what_they_hide(text):
     raw = nodes["sum_salesforce_raw"]
     assert raw.startswith("raw/*: 14 Salesforce objects")
     assert "Opportunity" in raw and "Account" in raw
-    assert "staging/*: 15 views" in nodes["sum_staging"]
+    assert "staging/*: 10 incrementals, 5 views" in nodes["sum_staging"]
     assert re.search(r"intermediate/\*: \d+ ", nodes["sum_marts"])
 
 

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -23,6 +24,10 @@ pytestmark = pytest.mark.slow
 MODELS = {"int_recognition__range_periods": "intermediate", "int_recognition__schedule": "intermediate",
           "int_recognition__schedule_adjusted": "intermediate", "fct_revenue_schedule": "marts",
           "fct_recognition_status": "marts", "fct_revenue_waterfall": "marts"}
+# the staging models the edits below reach (by record: restaged incrementally), with the edits' kinds
+STAGED_EDITS = {"stg_salesforce__order_items": ("longer", "retemplated", "left_out", "deleted", "progressed"),
+                "stg_salesforce__invoice_lines": ("invoiced",),
+                "stg_salesforce__orders": ()}
 # what each model is built by: a line, or an account
 UNIT = {model: "account_id" if model == "fct_revenue_waterfall" else "source_id" for model in MODELS}
 
@@ -48,6 +53,11 @@ def rows(database: Path, model: str) -> list[tuple]:
         return con.execute(f"select * exclude (built_at) from {MODELS[model]}.{model} order by all").fetchall()
 
 
+def staged(database: Path, model: str) -> list[tuple]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(f"select * from staging.{model} order by all").fetchall()
+
+
 def one_line(con, template: str, source_object: str = "OrderItem") -> str:
     return con.execute(
         "select source_id from intermediate.int_recognition__source_lines "
@@ -56,7 +66,8 @@ def one_line(con, template: str, source_object: str = "OrderItem") -> str:
 
 
 def edit_as_a_sync_would(database: Path) -> dict[str, str]:
-    """Edit raw rows (SystemModstamp moves with them, as in Salesforce); returns the edited line Ids."""
+    """Edit raw rows as a sync writes them (SystemModstamp moves with them, as in Salesforce, and each is
+    stamped as extracted now); returns the edited line Ids."""
     with duckdb.connect(str(database)) as con:
         edited = {
             "longer": one_line(con, "Equal Split Days"),
@@ -66,7 +77,8 @@ def edit_as_a_sync_would(database: Path) -> dict[str, str]:
             "progressed": one_line(con, "% Complete"),
             "invoiced": one_line(con, "As Invoiced", "blng__InvoiceLine__c"),
         }
-        stamp = "\"SystemModstamp\" = \"SystemModstamp\" + interval 1 day"
+        extracted_now = datetime.now(UTC).replace(tzinfo=None)  # the clock a sync stamps raw rows with
+        stamp = f"\"SystemModstamp\" = \"SystemModstamp\" + interval 1 day, _extracted_at = '{extracted_now}'"
         con.execute(f'update raw.orderitem set "EndDate" = "EndDate" + interval 45 day, {stamp} where "Id" = ?',
                     [edited["longer"]])
         con.execute(f'update raw.orderitem set "ffrrTemplate__c" = \'Equal Split Months/PP\', {stamp} where "Id" = ?',
@@ -104,6 +116,8 @@ def test_an_incremental_build_regenerates_only_changed_lines_and_equals_a_full_b
     with duckdb.connect(str(incremental), read_only=True) as con:
         before = {model: con.execute(f"select count(*), max(built_at) from {schema}.{model}").fetchall()[0]
                   for model, schema in MODELS.items()}
+        staged_before = {model: con.execute(f"select max(loaded_at) from staging.{model}").fetchall()[0][0]
+                         for model in STAGED_EDITS}
     edited = edit_as_a_sync_would(incremental)
     scratch = tmp_path / "scratch" / built.name
     scratch.parent.mkdir()
@@ -115,6 +129,14 @@ def test_an_incremental_build_regenerates_only_changed_lines_and_equals_a_full_b
 
     for model in MODELS:
         assert rows(incremental, model) == rows(scratch, model), model
+    # Staging restaged only the edited records, and holds what staging from scratch holds.
+    for model, edited_ids in STAGED_EDITS.items():
+        with duckdb.connect(str(incremental), read_only=True) as con:
+            restaged = {r[0] for r in con.execute(  # the first column is the record's Id
+                f"select * from staging.{model} where loaded_at > ?", [staged_before[model]]).fetchall()}
+        assert restaged == {edited[kind] for kind in edited_ids if kind in edited} | (
+            {edited["deactivated_order"]} if model == "stg_salesforce__orders" else set()), model
+        assert staged(incremental, model) == staged(scratch, model), model
     with duckdb.connect(str(incremental), read_only=True) as con:
         regenerated = {model: {r[0] for r in con.execute(
             f"select distinct {UNIT[model]} from {schema}.{model} where built_at > ?", [before[model][1]]).fetchall()}

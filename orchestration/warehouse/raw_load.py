@@ -251,9 +251,12 @@ def _mark_hard_deleted(con, target: str, present_ids_table: str, now: datetime) 
         f"WHERE NOT coalesce(_hard_deleted, false) AND \"Id\" NOT IN (SELECT \"Id\" FROM {present_ids_table})",
         [now],
     )
+    # A record back in the org is stamped as written now, so that staging (built incrementally from what
+    # raw wrote since its last build) restages it.
     con.execute(
-        f"UPDATE {target} SET _hard_deleted = false, _hard_deleted_at = NULL "
-        f"WHERE _hard_deleted AND \"Id\" IN (SELECT \"Id\" FROM {present_ids_table})"
+        f"UPDATE {target} SET _hard_deleted = false, _hard_deleted_at = NULL, _extracted_at = ? "
+        f"WHERE _hard_deleted AND \"Id\" IN (SELECT \"Id\" FROM {present_ids_table})",
+        [now],
     )
     after = con.execute(f"SELECT count(*) FROM {target} WHERE _hard_deleted").fetchall()[0][0]
     return max(0, after - before)

@@ -131,6 +131,23 @@ def test_incremental_load_merges_changes_soft_and_hard_deletes(org_dir, tmp_path
     assert flags == [(ids[2], True, False), (ids[3], False, True)]
 
 
+def test_a_record_back_in_the_org_is_restored_and_stamped_as_written_now(org_dir, tmp_path):
+    """Staging restages what raw wrote since its last build, so a restored record must count as written."""
+    database = tmp_path / "w.duckdb"
+    client = client_for(in_process(org_dir))
+    sync(client, database)
+    record_id, extracted_at = query(database, 'SELECT "Id", _extracted_at FROM raw.account ORDER BY "Id" LIMIT 1')[0]
+    with duckdb.connect(str(database)) as con:  # as if an earlier reconciliation had missed it in the org
+        con.execute('UPDATE raw.account SET _hard_deleted = true, _hard_deleted_at = _extracted_at WHERE "Id" = ?',
+                    [record_id])
+
+    result = sync(client, database, reconcile=True)
+    assert result.reconciled and result.load.rows_read == 1  # the record itself is not read again
+    restored = query(database, 'SELECT _hard_deleted, _hard_deleted_at, _extracted_at > ? FROM raw.account '
+                               'WHERE "Id" = ?', [extracted_at, record_id])
+    assert restored == [(False, None, True)]
+
+
 def test_incremental_without_changes_reads_only_the_lookback_window(org_dir, tmp_path):
     database = tmp_path / "w.duckdb"
     client = client_for(in_process(org_dir))

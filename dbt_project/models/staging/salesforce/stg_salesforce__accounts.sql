@@ -1,8 +1,10 @@
 {%- set columns = salesforce_columns(source('salesforce', 'account')) -%}
+{{ config(materialized='incremental', unique_key='account_id') }}
 
 with source as (
 
     select * from {{ source('salesforce', 'account') }}
+    {{ records_to_stage(columns) }}
 
 ),
 
@@ -32,7 +34,10 @@ renamed as (
 
         -- flags
         coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted,
-        _extracted_at as extracted_at
+        _extracted_at as extracted_at,
+
+        -- bookkeeping
+        {{ staging_bookkeeping(columns) }}
 
     from source
 

@@ -1,8 +1,10 @@
 {%- set columns = salesforce_columns(source('salesforce', 'blng__creditnote__c')) -%}
+{{ config(materialized='incremental', unique_key='credit_note_id') }}
 
 with source as (
 
     select * from {{ source('salesforce', 'blng__creditnote__c') }}
+    {{ records_to_stage(columns) }}
 
 ),
 
@@ -26,7 +28,10 @@ renamed as (
         {{ sf_field(columns, 'blng__CreditNoteDate__c') }} as credit_note_date,
 
         -- flags
-        coalesce({{ sf_field(columns, 'IsDeleted', 'false') }}, false) or coalesce(_hard_deleted, false) as is_deleted
+        coalesce({{ sf_field(columns, 'IsDeleted', 'false') }}, false) or coalesce(_hard_deleted, false) as is_deleted,
+
+        -- bookkeeping
+        {{ staging_bookkeeping(columns) }}
 
     from source
 

@@ -1,8 +1,10 @@
 {%- set columns = salesforce_columns(source('salesforce', 'blng__invoice__c')) -%}
+{{ config(materialized='incremental', unique_key='invoice_id') }}
 
 with source as (
 
     select * from {{ source('salesforce', 'blng__invoice__c') }}
+    {{ records_to_stage(columns) }}
 
 ),
 
@@ -27,7 +29,10 @@ renamed as (
         {{ sf_field(columns, 'blng__DueDate__c') }} as due_date,
 
         -- flags
-        coalesce({{ sf_field(columns, 'IsDeleted', 'false') }}, false) or coalesce(_hard_deleted, false) as is_deleted
+        coalesce({{ sf_field(columns, 'IsDeleted', 'false') }}, false) or coalesce(_hard_deleted, false) as is_deleted,
+
+        -- bookkeeping
+        {{ staging_bookkeeping(columns) }}
 
     from source
 

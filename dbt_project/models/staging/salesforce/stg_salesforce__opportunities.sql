@@ -1,8 +1,10 @@
 {%- set columns = salesforce_columns(source('salesforce', 'opportunity')) -%}
+{{ config(materialized='incremental', unique_key='opportunity_id') }}
 
 with source as (
 
     select * from {{ source('salesforce', 'opportunity') }}
+    {{ records_to_stage(columns) }}
 
 ),
 
@@ -54,7 +56,10 @@ renamed as (
         {%- endif %}
         coalesce({{ sf_field(columns, 'IsClosed', 'false') }}, false) as is_closed,
         coalesce({{ sf_field(columns, 'IsWon', 'false') }}, false) as is_won,
-        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted
+        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted,
+
+        -- bookkeeping
+        {{ staging_bookkeeping(columns) }}
 
     from source
 

@@ -1,8 +1,10 @@
 {%- set columns = salesforce_columns(source('salesforce', 'opportunitylineitem')) -%}
+{{ config(materialized='incremental', unique_key='line_item_id') }}
 
 with source as (
 
     select * from {{ source('salesforce', 'opportunitylineitem') }}
+    {{ records_to_stage(columns) }}
 
 ),
 
@@ -36,7 +38,10 @@ renamed as (
         {{ sf_typed(columns, 'line_end_date_field') }} as line_end_date,
 
         -- flags
-        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted
+        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted,
+
+        -- bookkeeping
+        {{ staging_bookkeeping(columns) }}
 
     from source
 

@@ -1,8 +1,10 @@
 {%- set columns = salesforce_columns(source('salesforce', 'orderitem')) -%}
+{{ config(materialized='incremental', unique_key='order_item_id') }}
 
 with source as (
 
     select * from {{ source('salesforce', 'orderitem') }}
+    {{ records_to_stage(columns) }}
 
 ),
 
@@ -38,7 +40,10 @@ renamed as (
         "SystemModstamp" as modified_at,
 
         -- flags
-        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted
+        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted,
+
+        -- bookkeeping
+        {{ staging_bookkeeping(columns) }}
 
     from source
 

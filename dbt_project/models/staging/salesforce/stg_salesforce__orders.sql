@@ -1,8 +1,10 @@
 {%- set columns = salesforce_columns(source('salesforce', 'order')) -%}
+{{ config(materialized='incremental', unique_key='order_id') }}
 
 with source as (
 
     select * from {{ source('salesforce', 'order') }}
+    {{ records_to_stage(columns) }}
 
 ),
 
@@ -30,7 +32,10 @@ renamed as (
         {{ sf_field(columns, 'EndDate') }} as end_date,
 
         -- flags
-        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted
+        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted,
+
+        -- bookkeeping
+        {{ staging_bookkeeping(columns) }}
 
     from source
 

@@ -1,8 +1,10 @@
 {%- set columns = salesforce_columns(source('salesforce', 'blng__usagesummary__c')) -%}
+{{ config(materialized='incremental', unique_key='usage_summary_id') }}
 
 with source as (
 
     select * from {{ source('salesforce', 'blng__usagesummary__c') }}
+    {{ records_to_stage(columns) }}
 
 ),
 
@@ -33,7 +35,10 @@ renamed as (
         {{ sf_field(columns, 'blng__SummaryEndDate__c') }} as summary_end_date,
 
         -- flags
-        coalesce({{ sf_field(columns, 'IsDeleted', 'false') }}, false) or coalesce(_hard_deleted, false) as is_deleted
+        coalesce({{ sf_field(columns, 'IsDeleted', 'false') }}, false) or coalesce(_hard_deleted, false) as is_deleted,
+
+        -- bookkeeping
+        {{ staging_bookkeeping(columns) }}
 
     from source
 
