@@ -49,7 +49,7 @@ sys.exit(0 if result.success else 1)
 """
 
 # Stages the run announces: the sync asset's log line as an object's extract starts, and dbt's line for a model
-# in the middle of the graph (after every staging view, before most marts).
+# in the middle of the graph (after every staging model, before most marts).
 EXTRACT_STARTED = re.compile(r"Opportunity: full extract of [\d,]+ rows")
 DBT_MIDWAY = re.compile(r"OK created sql table model intermediate\.int_contracts ")
 

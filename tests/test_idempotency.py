@@ -1,5 +1,5 @@
 """Running a job twice on unchanged data gives identical tables: the raw layer (apart from when and by
-which run a row was read), every staging view, intermediate table and mart; a second write-back sends nothing."""
+which run a row was read), every staging model, intermediate table and mart; a second write-back sends nothing."""
 
 import dagster as dg
 import duckdb
