@@ -1,7 +1,8 @@
 """The large objects' staging tables, built incrementally by record (macros/incremental_staging.sql), equal
-staging built from scratch after what a sync writes to raw: a changed record, a new one, one marked as gone
-from the org, and a field the org gains. Only the records raw wrote since the last build are restaged, except
-when the raw columns change: then the object is restaged whole, since what its model reads has changed."""
+staging built from scratch after what a sync writes to raw (a changed record, a new one, one marked as gone
+from the org, a field the org gains) and a changed setting. Only the records raw wrote since the last build
+are restaged, except where what staging reads changed: a configured field set to another field restages the
+whole object, a raw field staging does not read restages nothing."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ pytestmark = pytest.mark.slow
 
 # model → its key
 MODELS = {"stg_salesforce__order_items": "order_item_id", "stg_salesforce__orders": "order_id",
-          "stg_salesforce__accounts": "account_id"}
+          "stg_salesforce__accounts": "account_id", "stg_salesforce__opportunities": "opportunity_id"}
+# the org keeps its contract start dates in Description (a text field) from now on
+SETTING = '{contract_start_date_field: "Description"}'
 
 
 def stage(database: Path, target: Path, *extra: str) -> None:
@@ -56,7 +59,7 @@ def write_as_a_sync_would(database: Path) -> dict[str, str]:
         con.execute('insert into raw.orderitem select * replace (? as "Id", ?::timestamp as _extracted_at) '
                     'from raw.orderitem where "Id" = ?', [new, now, copied])
         con.execute('update raw."order" set _hard_deleted = true, _hard_deleted_at = ? where "Id" = ?', [now, gone])
-        # a field the org gained, added to the table as the loader adds it (no row has a value yet)
+        # a field the org gained, added to the table as the loader adds it; staging does not read it
         con.execute('alter table raw.account add column "Customer_Tier__c" varchar')
     return {"changed": changed, "new": new, "gone": gone}
 
@@ -74,8 +77,8 @@ def test_staging_built_incrementally_equals_staging_built_from_scratch(refreshed
     scratch.parent.mkdir()
     shutil.copy(incremental, scratch)
 
-    stage(incremental, tmp_path / "target")
-    stage(scratch, tmp_path / "target-scratch", "--full-refresh")
+    stage(incremental, tmp_path / "target", "--vars", SETTING)
+    stage(scratch, tmp_path / "target-scratch", "--full-refresh", "--vars", SETTING)
 
     for model in MODELS:
         assert staged(incremental, model) == staged(scratch, model), model
@@ -84,11 +87,12 @@ def test_staging_built_incrementally_equals_staging_built_from_scratch(refreshed
         for model, key in MODELS.items()}
     assert restaged["stg_salesforce__order_items"] == {written["changed"], written["new"]}
     assert restaged["stg_salesforce__orders"] == {written["gone"]}
+    assert restaged["stg_salesforce__accounts"] == set()
     assert query(incremental, "select is_deleted from staging.stg_salesforce__orders where order_id = ?",
                  [written["gone"]]) == [(True,)]
-    # The objects whose raw columns did not change keep their version; accounts were restaged by a new one.
-    for model in ("stg_salesforce__order_items", "stg_salesforce__orders"):
+    # What staging reads changed only for opportunities: they were all restaged, by a new version.
+    for model in ("stg_salesforce__order_items", "stg_salesforce__orders", "stg_salesforce__accounts"):
         assert query(incremental, f"select list(distinct staging_version) from staging.{model}")[0][0] \
             == before[model][1], model
-    (after,) = query(incremental, "select list(distinct staging_version) from staging.stg_salesforce__accounts")[0]
-    assert len(after) == 1 and after != before["stg_salesforce__accounts"][1]
+    (after,) = query(incremental, "select list(distinct staging_version) from staging.stg_salesforce__opportunities")[0]
+    assert len(after) == 1 and after != before["stg_salesforce__opportunities"][1]

@@ -8,32 +8,33 @@
     marked as gone from the org (_hard_deleted_at), so an incremental build restages only the records raw
     wrote since the newest one the table holds, replacing them by their key (delete+insert).
 
-    A row also records the version it was staged by: a hash of the model's SQL and of the raw table's
-    columns (a field the org gains changes what sf_field reads). A table whose rows were staged by another
-    version is restaged whole, so a changed model never leaves rows shaped by the old one. -#}
+    A row also records the version it was staged by: a hash of the SQL of its columns as rendered, which
+    the model, the macros it calls, the configured-field vars and the raw table's columns (a field the org
+    gains changes what sf_field reads) all shape. A table whose rows were staged by another version is
+    restaged whole, so a changed model or setting never leaves rows shaped by the old one. -#}
 
 {#- When raw last wrote the record: extracted, or marked as gone from the org. -#}
 {% macro raw_written_at() -%}
     greatest(_extracted_at, _hard_deleted_at)
 {%- endmacro %}
 
-{% macro staging_version(columns) -%}
-    '{{ local_md5(model.raw_code ~ "|" ~ (columns | join(","))) }}'
+{% macro staging_version(staged_columns) -%}
+    '{{ local_md5(staged_columns) }}'
 {%- endmacro %}
 
 {#- The filter of the raw records to stage: every record on a first or full build, or when the table's rows
     were staged by another version; otherwise those raw wrote after the newest the table holds. -#}
-{% macro records_to_stage(columns) -%}
+{% macro records_to_stage(staged_columns) -%}
     {%- if is_incremental() %}
     where {{ raw_written_at() }} > coalesce(
-        (select max(loaded_at) from {{ this }} where staging_version = {{ staging_version(columns) }}),
+        (select max(loaded_at) from {{ this }} where staging_version = {{ staging_version(staged_columns) }}),
         '-infinity'::timestamp
     )
     {%- endif %}
 {%- endmacro %}
 
 {#- The two bookkeeping columns every incrementally staged row carries. -#}
-{% macro staging_bookkeeping(columns) -%}
+{% macro staging_bookkeeping(staged_columns) -%}
         {{ raw_written_at() }} as loaded_at,
-        {{ staging_version(columns) }} as staging_version
+        {{ staging_version(staged_columns) }} as staging_version
 {%- endmacro %}

@@ -1,16 +1,9 @@
 {%- set columns = salesforce_columns(source('salesforce', 'account')) -%}
 {{ config(materialized='incremental', unique_key='account_id') }}
 
-with source as (
-
-    select * from {{ source('salesforce', 'account') }}
-    {{ records_to_stage(columns) }}
-
-),
-
-renamed as (
-
-    select
+{#- The columns staged from each raw record, rendered: their SQL is also the version the rows are staged by
+    (macros/incremental_staging.sql). -#}
+{%- set staged_columns %}
         -- ids
         {{ sf_id('"Id"') }} as account_id,
         {{ sf_id('"ParentId"') }} as parent_account_id,
@@ -34,10 +27,23 @@ renamed as (
 
         -- flags
         coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted,
-        _extracted_at as extracted_at,
+        _extracted_at as extracted_at
+{%- endset %}
+
+with source as (
+
+    select * from {{ source('salesforce', 'account') }}
+    {{ records_to_stage(staged_columns) }}
+
+),
+
+renamed as (
+
+    select
+        {{ staged_columns }},
 
         -- bookkeeping
-        {{ staging_bookkeeping(columns) }}
+        {{ staging_bookkeeping(staged_columns) }}
 
     from source
 

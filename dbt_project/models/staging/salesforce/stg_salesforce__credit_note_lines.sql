@@ -1,16 +1,9 @@
 {%- set columns = salesforce_columns(source('salesforce', 'blng__creditnoteline__c')) -%}
 {{ config(materialized='incremental', unique_key='credit_note_line_id') }}
 
-with source as (
-
-    select * from {{ source('salesforce', 'blng__creditnoteline__c') }}
-    {{ records_to_stage(columns) }}
-
-),
-
-renamed as (
-
-    select
+{#- The columns staged from each raw record, rendered: their SQL is also the version the rows are staged by
+    (macros/incremental_staging.sql). -#}
+{%- set staged_columns %}
         -- ids
         {{ sf_id('"Id"') }} as credit_note_line_id,
         {{ sf_id(sf_field(columns, 'blng__CreditNote__c')) }} as credit_note_id,
@@ -33,10 +26,23 @@ renamed as (
         {{ sf_field(columns, 'blng__EndDate__c') }} as end_date,
 
         -- flags
-        coalesce({{ sf_field(columns, 'IsDeleted', 'false') }}, false) or coalesce(_hard_deleted, false) as is_deleted,
+        coalesce({{ sf_field(columns, 'IsDeleted', 'false') }}, false) or coalesce(_hard_deleted, false) as is_deleted
+{%- endset %}
+
+with source as (
+
+    select * from {{ source('salesforce', 'blng__creditnoteline__c') }}
+    {{ records_to_stage(staged_columns) }}
+
+),
+
+renamed as (
+
+    select
+        {{ staged_columns }},
 
         -- bookkeeping
-        {{ staging_bookkeeping(columns) }}
+        {{ staging_bookkeeping(staged_columns) }}
 
     from source
 

@@ -1,16 +1,9 @@
 {%- set columns = salesforce_columns(source('salesforce', 'opportunity')) -%}
 {{ config(materialized='incremental', unique_key='opportunity_id') }}
 
-with source as (
-
-    select * from {{ source('salesforce', 'opportunity') }}
-    {{ records_to_stage(columns) }}
-
-),
-
-renamed as (
-
-    select
+{#- The columns staged from each raw record, rendered: their SQL is also the version the rows are staged by
+    (macros/incremental_staging.sql). -#}
+{%- set staged_columns %}
         -- ids
         {{ sf_id('"Id"') }} as opportunity_id,
         {{ sf_id('"AccountId"') }} as account_id,
@@ -56,10 +49,23 @@ renamed as (
         {%- endif %}
         coalesce({{ sf_field(columns, 'IsClosed', 'false') }}, false) as is_closed,
         coalesce({{ sf_field(columns, 'IsWon', 'false') }}, false) as is_won,
-        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted,
+        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted
+{%- endset %}
+
+with source as (
+
+    select * from {{ source('salesforce', 'opportunity') }}
+    {{ records_to_stage(staged_columns) }}
+
+),
+
+renamed as (
+
+    select
+        {{ staged_columns }},
 
         -- bookkeeping
-        {{ staging_bookkeeping(columns) }}
+        {{ staging_bookkeeping(staged_columns) }}
 
     from source
 

@@ -1,16 +1,9 @@
 {%- set columns = salesforce_columns(source('salesforce', 'opportunitylineitem')) -%}
 {{ config(materialized='incremental', unique_key='line_item_id') }}
 
-with source as (
-
-    select * from {{ source('salesforce', 'opportunitylineitem') }}
-    {{ records_to_stage(columns) }}
-
-),
-
-renamed as (
-
-    select
+{#- The columns staged from each raw record, rendered: their SQL is also the version the rows are staged by
+    (macros/incremental_staging.sql). -#}
+{%- set staged_columns %}
         -- ids
         {{ sf_id('"Id"') }} as line_item_id,
         {{ sf_id('"OpportunityId"') }} as opportunity_id,
@@ -38,10 +31,23 @@ renamed as (
         {{ sf_typed(columns, 'line_end_date_field') }} as line_end_date,
 
         -- flags
-        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted,
+        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted
+{%- endset %}
+
+with source as (
+
+    select * from {{ source('salesforce', 'opportunitylineitem') }}
+    {{ records_to_stage(staged_columns) }}
+
+),
+
+renamed as (
+
+    select
+        {{ staged_columns }},
 
         -- bookkeeping
-        {{ staging_bookkeeping(columns) }}
+        {{ staging_bookkeeping(staged_columns) }}
 
     from source
 

@@ -1,16 +1,9 @@
 {%- set columns = salesforce_columns(source('salesforce', 'order')) -%}
 {{ config(materialized='incremental', unique_key='order_id') }}
 
-with source as (
-
-    select * from {{ source('salesforce', 'order') }}
-    {{ records_to_stage(columns) }}
-
-),
-
-renamed as (
-
-    select
+{#- The columns staged from each raw record, rendered: their SQL is also the version the rows are staged by
+    (macros/incremental_staging.sql). -#}
+{%- set staged_columns %}
         -- ids
         {{ sf_id('"Id"') }} as order_id,
         {{ sf_id('"AccountId"') }} as account_id,
@@ -32,10 +25,23 @@ renamed as (
         {{ sf_field(columns, 'EndDate') }} as end_date,
 
         -- flags
-        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted,
+        coalesce("IsDeleted", false) or coalesce(_hard_deleted, false) as is_deleted
+{%- endset %}
+
+with source as (
+
+    select * from {{ source('salesforce', 'order') }}
+    {{ records_to_stage(staged_columns) }}
+
+),
+
+renamed as (
+
+    select
+        {{ staged_columns }},
 
         -- bookkeeping
-        {{ staging_bookkeeping(columns) }}
+        {{ staging_bookkeeping(staged_columns) }}
 
     from source
 

@@ -1,16 +1,9 @@
 {%- set columns = salesforce_columns(source('salesforce', 'blng__usagesummary__c')) -%}
 {{ config(materialized='incremental', unique_key='usage_summary_id') }}
 
-with source as (
-
-    select * from {{ source('salesforce', 'blng__usagesummary__c') }}
-    {{ records_to_stage(columns) }}
-
-),
-
-renamed as (
-
-    select
+{#- The columns staged from each raw record, rendered: their SQL is also the version the rows are staged by
+    (macros/incremental_staging.sql). -#}
+{%- set staged_columns %}
         -- ids
         {{ sf_id('"Id"') }} as usage_summary_id,
         {{ sf_id(sf_field(columns, 'blng__Account__c')) }} as account_id,
@@ -35,10 +28,23 @@ renamed as (
         {{ sf_field(columns, 'blng__SummaryEndDate__c') }} as summary_end_date,
 
         -- flags
-        coalesce({{ sf_field(columns, 'IsDeleted', 'false') }}, false) or coalesce(_hard_deleted, false) as is_deleted,
+        coalesce({{ sf_field(columns, 'IsDeleted', 'false') }}, false) or coalesce(_hard_deleted, false) as is_deleted
+{%- endset %}
+
+with source as (
+
+    select * from {{ source('salesforce', 'blng__usagesummary__c') }}
+    {{ records_to_stage(staged_columns) }}
+
+),
+
+renamed as (
+
+    select
+        {{ staged_columns }},
 
         -- bookkeeping
-        {{ staging_bookkeeping(columns) }}
+        {{ staging_bookkeeping(staged_columns) }}
 
     from source
 
