@@ -55,7 +55,7 @@ def rows(database: Path, model: str) -> list[tuple]:
 
 def staged(database: Path, model: str) -> list[tuple]:
     with duckdb.connect(str(database), read_only=True) as con:
-        return con.execute(f"select * from staging.{model} order by all").fetchall()
+        return con.execute(f"select * exclude (built_at) from staging.{model} order by all").fetchall()
 
 
 def one_line(con, template: str, source_object: str = "OrderItem") -> str:

@@ -11,7 +11,12 @@
     A row also records the version it was staged by: a hash of the SQL of its columns as rendered, which
     the model, the macros it calls, the configured-field vars and the raw table's columns (a field the org
     gains changes what sf_field reads) all shape. A table whose rows were staged by another version is
-    restaged whole, so a changed model or setting never leaves rows shaped by the old one. -#}
+    restaged whole, so a changed model or setting never leaves rows shaped by the old one.
+
+    Each row also records the build that staged it (built_at), and the models' tests check the rows of the
+    latest build (meta tests_cover: latest_build, see macros/get_where_subquery.sql): the rows of records
+    raw has not written since were tested when they were staged. That holds for unique keys too, since a
+    restaged record replaces its old row, and for relationships, since no staged row is ever removed. -#}
 
 {#- When raw last wrote the record: extracted, or marked as gone from the org. -#}
 {% macro raw_written_at() -%}
@@ -33,8 +38,9 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- The two bookkeeping columns every incrementally staged row carries. -#}
+{#- The bookkeeping columns every incrementally staged row carries. -#}
 {% macro staging_bookkeeping(staged_columns) -%}
         {{ raw_written_at() }} as loaded_at,
-        {{ staging_version(staged_columns) }} as staging_version
+        {{ staging_version(staged_columns) }} as staging_version,
+        {{ build_timestamp() }} as built_at
 {%- endmacro %}
