@@ -9,14 +9,16 @@
     wrote since the newest one the table holds, replacing them by their key (delete+insert).
 
     A row also records the version it was staged by: a hash of the SQL of its columns as rendered, which
-    the model, the macros it calls, the configured-field vars and the raw table's columns (a field the org
-    gains changes what sf_field reads) all shape. A table whose rows were staged by another version is
-    restaged whole, so a changed model or setting never leaves rows shaped by the old one.
+    the model's column list, the macros it calls, the configured-field vars and the raw columns it reads
+    all shape. Rows staged by another version are restaged, and a post-hook then deletes any row still of
+    another version (a record whose key the new SQL no longer produces), so a changed column, macro or
+    setting never leaves rows shaped by the old one. Another change (the key, or a filter) needs
+    `dbt build --full-refresh --select staging`.
 
-    Each row also records the build that staged it (built_at), and the models' tests check the rows of the
-    latest build (meta tests_cover: latest_build, see macros/get_where_subquery.sql): the rows of records
-    raw has not written since were tested when they were staged. That holds for unique keys too, since a
-    restaged record replaces its old row, and for relationships, since no staged row is ever removed. -#}
+    Each row records the build that staged it (built_at). The models' tests still read every row: scoped to
+    the latest build, a failing test would pass on the next run (every sync re-reads its lookback window,
+    so every build restages a few records) while the bad rows stayed. After a full extract (the nightly
+    reconciliation) raw stamps every record, so the next build restages every record once. -#}
 
 {#- When raw last wrote the record: extracted, or marked as gone from the org. -#}
 {% macro raw_written_at() -%}
@@ -28,9 +30,10 @@
 {%- endmacro %}
 
 {#- The filter of the raw records to stage: every record on a first or full build, or when the table's rows
-    were staged by another version; otherwise those raw wrote after the newest the table holds. -#}
+    were staged by another version (or by no version: a table from before); otherwise those raw wrote after
+    the newest the table holds. -#}
 {% macro records_to_stage(staged_columns) -%}
-    {%- if is_incremental() %}
+    {%- if staged_incrementally() %}
     where {{ raw_written_at() }} > coalesce(
         (select max(loaded_at) from {{ this }} where staging_version = {{ staging_version(staged_columns) }}),
         '-infinity'::timestamp
@@ -43,4 +46,23 @@
         {{ raw_written_at() }} as loaded_at,
         {{ staging_version(staged_columns) }} as staging_version,
         {{ build_timestamp() }} as built_at
+{%- endmacro %}
+
+
+{#- True when the table exists and was staged by record: it has the bookkeeping (a table without it, left by
+    an earlier materialisation, is restaged whole and on_schema_change adds the columns). -#}
+{% macro staged_incrementally() -%}
+    {%- if not (execute and this is not none and is_incremental()) -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set names = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {{ return('staging_version' in names and 'loaded_at' in names) }}
+{%- endmacro %}
+
+{#- The post-hook of the staging models: after a build that staged rows, delete those of another version. -#}
+{% macro delete_rows_of_other_versions() -%}
+    {%- if is_incremental() %}
+    delete from {{ this }}
+    where staging_version <> (select any_value(staging_version) from {{ this }} where built_at = {{ build_timestamp() }})
+    {%- endif %}
 {%- endmacro %}

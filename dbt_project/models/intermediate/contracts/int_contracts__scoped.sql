@@ -3,7 +3,7 @@
 -- is left out until it has one, and int_data_issues__values reports it.
 
 select
-    opportunities.*,
+    opportunities.* exclude (loaded_at, staging_version, built_at),  -- staging's bookkeeping stays there
     coalesce(stages.stage_category, 'Forecast') as stage_category
 
 from {{ ref('stg_salesforce__opportunities') }} as opportunities
