@@ -25,6 +25,7 @@
     greatest(_extracted_at, _hard_deleted_at)
 {%- endmacro %}
 
+{#- The version rows are staged by: a hash of the rendered SQL of the staged columns. -#}
 {% macro staging_version(staged_columns) -%}
     '{{ local_md5(staged_columns) }}'
 {%- endmacro %}
@@ -47,7 +48,6 @@
         {{ staging_version(staged_columns) }} as staging_version,
         {{ build_timestamp() }} as built_at
 {%- endmacro %}
-
 
 {#- True when the table exists and was staged by record: it has the bookkeeping (a table without it, left by
     an earlier materialisation, is restaged whole and on_schema_change adds the columns). -#}
