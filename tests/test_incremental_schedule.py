@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from orchestration.paths import DATABASE_ENV, DBT_PROJECT_DIR
+from tests.test_incremental_staging import staged
 
 pytestmark = pytest.mark.slow
 
@@ -51,11 +52,6 @@ def rows(database: Path, model: str) -> list[tuple]:
     """The model's rows without built_at (when they were written is not what they say)."""
     with duckdb.connect(str(database), read_only=True) as con:
         return con.execute(f"select * exclude (built_at) from {MODELS[model]}.{model} order by all").fetchall()
-
-
-def staged(database: Path, model: str) -> list[tuple]:
-    with duckdb.connect(str(database), read_only=True) as con:
-        return con.execute(f"select * exclude (built_at) from staging.{model} order by all").fetchall()
 
 
 def one_line(con, template: str, source_object: str = "OrderItem") -> str:

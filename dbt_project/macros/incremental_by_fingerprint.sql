@@ -24,12 +24,19 @@
 {#- True when the model's table exists and was built by fingerprint: it has the `built_column` (a table
     from before has none: all of it is rebuilt, and on_schema_change adds the new columns). -#}
 {% macro built_by_fingerprint(built_column='line_fingerprint') -%}
+    {{ return(incremental_table_has(built_column)) }}
+{%- endmacro %}
+
+{#- True when this build is incremental and the model's existing table has `column`: how a model built by a
+    scheme of its own (by fingerprint here, by record in macros/incremental_staging.sql) tells a table it
+    built from one left by an earlier materialisation. -#}
+{% macro incremental_table_has(column) -%}
     {#- a unit test has no `this`: it builds from its given rows -#}
     {%- if not (execute and this is not none and is_incremental()) -%}
         {{ return(false) }}
     {%- endif -%}
     {%- set names = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-    {{ return(built_column in names) }}
+    {{ return(column in names) }}
 {%- endmacro %}
 
 {#- The pre-hook: delete the rows whose `fingerprint` column in the `fingerprints` model differs from the

@@ -49,14 +49,10 @@
         {{ build_timestamp() }} as built_at
 {%- endmacro %}
 
-{#- True when the table exists and was staged by record: it has the bookkeeping (a table without it, left by
-    an earlier materialisation, is restaged whole and on_schema_change adds the columns). -#}
+{#- True when the table exists and was staged by record: it has the bookkeeping, which is added all at once (a
+    table without it, left by an earlier materialisation, is restaged whole and on_schema_change adds it). -#}
 {% macro staged_incrementally() -%}
-    {%- if not (execute and this is not none and is_incremental()) -%}
-        {{ return(false) }}
-    {%- endif -%}
-    {%- set names = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-    {{ return('staging_version' in names and 'loaded_at' in names) }}
+    {{ return(incremental_table_has('staging_version')) }}
 {%- endmacro %}
 
 {#- The post-hook of the staging models: after a build that staged rows, delete those of another version. -#}
