@@ -57,13 +57,15 @@
 {%- endmacro %}
 
 {#- In the model: true for a line (or the `keys` of another unit) that has no rows built from its current
-    fingerprint (the `fingerprint` column of `fingerprints_alias`, a row of the fingerprints model). -#}
+    fingerprint (the `fingerprint` column of `fingerprints_alias`, a row of the fingerprints model). The
+    built (keys, fingerprint) pairs are made distinct first: the anti-join then hashes one entry per line
+    rather than one per row (2.9M instead of 23.7M for the schedule at 1,000,000 opportunities). -#}
 {% macro not_yet_built(fingerprints_alias, fingerprint, keys=['source_object', 'source_id'],
                             built_column='line_fingerprint') -%}
     {%- if built_by_fingerprint(built_column) -%}
     not exists (
         select 1
-        from {{ this }} as built
+        from (select distinct {{ keys | join(', ') }}, {{ built_column }} from {{ this }}) as built
         where {% for key in keys %}built.{{ key }} = {{ fingerprints_alias }}.{{ key }} and {% endfor -%}
               built.{{ built_column }} = {{ fingerprints_alias }}.{{ fingerprint }}
     )
