@@ -18,8 +18,9 @@
     account's months are sums over its lines and documents, so they are recomputed only when the account's
     fingerprint changed, and the 'ALL' rows are summed again from every account's rows.
 
-    Every row also records when it was built (built_at), and the tests of these models check the rows of
-    the latest build (get_where_subquery): the rows of unchanged lines were tested when they were written. -#}
+    Every row also records when it was built (built_at), and each test of these models reads the rows
+    built since it last passed on the model (macros/tests_since_last_pass.sql): the rows of unchanged lines
+    were tested when they were written, and rows a test failed on stay in its scope until it passes. -#}
 
 {#- True when the model's table exists and was built by fingerprint: it has the `built_column` (a table
     from before has none: all of it is rebuilt, and on_schema_change adds the new columns). -#}

@@ -15,9 +15,10 @@
     setting never leaves rows shaped by the old one. Another change (the key, or a filter) needs
     `dbt build --full-refresh --select staging`.
 
-    Each row records the build that staged it (built_at). The models' tests still read every row: scoped to
-    the latest build, a failing test would pass on the next run (every sync re-reads its lookback window,
-    so every build restages a few records) while the bad rows stayed. After a full extract (the nightly
+    Each row records the build that staged it (built_at), and each of the models' tests reads the rows
+    staged since it last passed on the model (macros/tests_since_last_pass.sql). That holds for unique keys
+    too, since a restaged record replaces its old row, and for relationships, since no staged row is ever
+    removed but by a change of version, which restages every record. After a full extract (the nightly
     reconciliation) raw stamps every record, so the next build restages every record once. -#}
 
 {#- When raw last wrote the record: extracted, or marked as gone from the org. -#}

@@ -1,0 +1,69 @@
+{#- The models built incrementally (staging by record, macros/incremental_staging.sql; the schedule by line
+    or account, macros/incremental_by_fingerprint.sql) keep most of their rows from one build to the next.
+    Such a model says so with meta tests_cover: rows_since_last_pass, and every row carries built_at.
+
+    Each test of it reads the rows built since that test last passed on it (get_where_subquery), not every
+    row: a row a test passed on is not read by it again until a build rewrites the row. A test that fails,
+    or is not run, records nothing, so the rows it has not passed on stay in its scope: a test failing on
+    rows that the next build leaves alone fails again on the next run, and on every run until the rows are
+    fixed. A full build rewrites every row, so its tests read every row. A test that must read every row
+    says so with meta reads: all_rows.
+
+    The record is dbt_state.passed_tests: per test and model, the newest built_at of the model's rows when
+    the test last passed. The on-run-start hook creates it; the on-run-end hook writes it from the
+    invocation's results. -#}
+
+{% macro passed_tests_table() -%}
+    dbt_state.passed_tests
+{%- endmacro %}
+
+{#- on-run-start: the record, created if this warehouse has none yet. -#}
+{% macro create_passed_tests_table() -%}
+    {%- if execute -%}
+        {%- do run_query('create schema if not exists dbt_state') -%}
+        {%- do run_query('create table if not exists ' ~ passed_tests_table()
+                         ~ ' (test_id varchar, model_id varchar, passed_through timestamp, passed_at timestamp)') -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The models whose tests read the rows built since they last passed: unique_id → relation. -#}
+{% macro models_tested_since_last_pass() -%}
+    {%- set models = {} -%}
+    {%- for node in graph.nodes.values()
+          if node.resource_type == 'model' and node.config.meta.get('tests_cover') == 'rows_since_last_pass' -%}
+        {%- do models.update({node.unique_id: node.relation_name}) -%}
+    {%- endfor -%}
+    {{ return(models) }}
+{%- endmacro %}
+
+{#- In a test (get_where_subquery): true for the rows of `model_id` built since this test last passed on it. -#}
+{% macro built_since_last_pass(model_id) -%}
+    built_at > coalesce(
+        (select max(passed_through) from {{ passed_tests_table() }}
+         where test_id = '{{ model.unique_id }}' and model_id = '{{ model_id }}'),
+        '-infinity'::timestamp)
+{%- endmacro %}
+
+{#- on-run-end: for every test that passed, the newest built_at of each such model it reads (the rows it
+    has now passed on). A test that failed, warned, erred or was skipped changes nothing. -#}
+{% macro record_passed_tests() -%}
+    {%- if execute -%}
+        {%- set models = models_tested_since_last_pass() -%}
+        {%- set passes = [] -%}
+        {%- for result in results if result.node.resource_type == 'test' and result.status == 'pass' -%}
+            {%- for parent in result.node.depends_on.nodes if parent in models -%}
+                {%- do passes.append("select '" ~ result.node.unique_id ~ "' as test_id, '" ~ parent
+                                     ~ "' as model_id, (select max(built_at) from " ~ models[parent]
+                                     ~ ") as passed_through") -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- if passes -%}
+            {%- do run_query('create or replace temp table _passed_tests as ' ~ passes | join(' union all ')) -%}
+            {%- do run_query('delete from ' ~ passed_tests_table() ~ ' where (test_id, model_id) in '
+                             ~ '(select (test_id, model_id) from _passed_tests)') -%}
+            {%- do run_query('insert into ' ~ passed_tests_table() ~ ' select test_id, model_id, passed_through, '
+                             ~ build_timestamp() ~ ' from _passed_tests where passed_through is not null') -%}
+            {%- do run_query('drop table _passed_tests') -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
