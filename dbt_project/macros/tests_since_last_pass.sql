@@ -17,9 +17,15 @@
     dbt_state.passed_tests
 {%- endmacro %}
 
+{#- The commands that run tests, so read and write the record (dbt runs the hooks for others too, such
+    as `docs generate` on the read-only analyst copy). -#}
+{% macro runs_tests() -%}
+    {{ return(execute and flags.WHICH in ['build', 'test', 'retry']) }}
+{%- endmacro %}
+
 {#- on-run-start: the record, created if this warehouse has none yet. -#}
 {% macro create_passed_tests_table() -%}
-    {%- if execute -%}
+    {%- if runs_tests() -%}
         {%- do run_query('create schema if not exists dbt_state') -%}
         {%- do run_query('create table if not exists ' ~ passed_tests_table()
                          ~ ' (test_id varchar, model_id varchar, passed_through timestamp, passed_at timestamp)') -%}
@@ -47,7 +53,7 @@
 {#- on-run-end: for every test that passed, the newest built_at of each such model it reads (the rows it
     has now passed on). A test that failed, warned, erred or was skipped changes nothing. -#}
 {% macro record_passed_tests() -%}
-    {%- if execute -%}
+    {%- if runs_tests() -%}
         {%- set models = models_tested_since_last_pass() -%}
         {%- set passes = [] -%}
         {%- for result in results if result.node.resource_type == 'test' and result.status == 'pass' -%}
