@@ -5,7 +5,8 @@ process, so the org's memory and CPU are not counted as the pipeline's. Each pip
 separate process (see stages.py): its wall time is measured around it and it reports its own peak memory
 (its high-water mark and that of the dbt process it runs), so one stage's peak is never hidden by another's.
 Schedule generation is also run on its own after the full build (the two models that generate it, without
-their tests), so its rows per second are not shared with whatever dbt runs beside it; both figures are kept.
+their tests, on a copy of the warehouse), so its rows per second are not shared with whatever dbt runs beside
+it; both figures are kept.
 On its own it runs three times and the median counts: on this shared machine one run varies by a quarter.
 After the full run, 1% of the records of every object are touched in the org (the lines revenue is
 recognised from also get a new total cost) and the incremental path (incremental extraction, models, gate,
@@ -78,6 +79,28 @@ def run_stage(name: str, stage: str, database: Path, server_url: str, *extra: st
     return StageResult(name=name, seconds=round(seconds, 2), peak_memory_mib=round(peak, 1),
                        success=process.returncode == 0, rows=int(report.pop("rows", 0) or 0),
                        api_calls=int(report.pop("api_calls", 0) or 0), detail=report)
+
+
+def run_on_a_copy(name: str, database: Path, server_url: str) -> StageResult:
+    """A stage that is a measurement, not part of the pipeline, run on a copy of the warehouse (copied
+    outside the stage's time) so that the pipeline's next stages find the warehouse as the pipeline left it.
+
+    The schedule stage regenerates every line without the models' tests. On the warehouse itself, those
+    tests would then read every row in the incremental build (they read the rows built since they last
+    passed), which no run of the pipeline makes them do.
+    """
+    import shutil
+
+    copy = database.with_name(f"{name}.duckdb")
+    try:
+        for suffix in ("", ".wal"):
+            source = database.with_name(database.name + suffix)
+            if source.exists():
+                shutil.copyfile(source, copy.with_name(copy.name + suffix))
+        return run_stage(name, name, copy, server_url)
+    finally:
+        for suffix in ("", ".wal"):
+            copy.with_name(copy.name + suffix).unlink(missing_ok=True)
 
 
 def serve_org(scale: int, seed: int):
@@ -255,7 +278,10 @@ def main(argv: list[str] | None = None) -> int:
     stages: list[StageResult] = []
     try:
         for name in ("extract", "models", "schedule", "gate", "push"):
-            stages.append(run_stage(name, name, database, server.url))
+            if name == "schedule":
+                stages.append(run_on_a_copy(name, database, server.url))
+            else:
+                stages.append(run_stage(name, name, database, server.url))
         if not args.no_incremental:
             touched = touch_share(org, CHANGED_SHARE, args.seed)
             print(f"  touched {sum(touched.values()):,} records ({CHANGED_SHARE:.0%} of each object)", flush=True)
