@@ -22,13 +22,13 @@ pytestmark = pytest.mark.slow
 TEST = "int_recognition__schedule_rows_are_complete"
 
 
-def build(database: Path, target: Path) -> subprocess.CompletedProcess:
+def build(database: Path, target: Path, *extra: str) -> subprocess.CompletedProcess:
     """The schedule and everything it is built from, with the tests whose every parent is among them."""
     dbt = str(Path(sys.executable).parent / "dbt")
     return subprocess.run(
         [dbt, "build", "--select", "+int_recognition__schedule", "--indirect-selection", "cautious",
          "--exclude-resource-type", "unit_test", "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(target), "--vars", '{as_of_date: "2026-10-31"}'],
+         "--target-path", str(target), "--vars", '{as_of_date: "2026-10-31"}', *extra],
         cwd=DBT_PROJECT_DIR, env={**os.environ, DATABASE_ENV: str(database)},
         capture_output=True, text=True, timeout=600)
 
@@ -49,7 +49,7 @@ def edit_a_line(database: Path, offset: int) -> str:
 def passed_through(database: Path) -> datetime | None:
     with duckdb.connect(str(database), read_only=True) as con:
         rows = con.execute("select passed_through from dbt_state.passed_tests where test_id like ?",
-                           [f"test.%.{TEST}%"]).fetchall()
+                           [f"test.%.{TEST}.%"]).fetchall()
     return rows[0][0] if rows else None
 
 
@@ -84,7 +84,7 @@ def test_a_failing_test_fails_on_every_build_until_its_rows_are_fixed(refreshed_
         edit_a_line(database, offset)
         again = build(database, tmp_path / "target")
         assert failed(again), again.stdout[-4000:]
-        assert newest_built_at(database) > recorded
+        assert newest_built_at(database) > recorded + timedelta(seconds=1)  # the build wrote rows
         assert passed_through(database) == recorded  # a failure records nothing
 
     # The line scheduled again, without the bad row: the test passes and records the rows it passed on.
@@ -106,3 +106,40 @@ def test_a_failing_test_fails_on_every_build_until_its_rows_are_fixed(refreshed_
     assert unseen.returncode == 0, unseen.stdout[-4000:]
     compiled = next((tmp_path / "target" / "run").rglob(f"{TEST}.sql")).read_text()
     assert "dbt_state.passed_tests" in compiled and "built_at >" in compiled
+
+
+def test_a_test_whose_sql_changed_reads_every_row_again(refreshed_demo, tmp_path):
+    """A test keeps its unique_id when what it checks changes (its where config, a var in its arguments,
+    the generic test's body): a pass of the new SQL over the old scope records nothing, and drops the old
+    record, so the next run reads every row."""
+    _, built, _ = refreshed_demo
+    database = tmp_path / built.name
+    shutil.copy(built, database)
+    first = build(database, tmp_path / "target")
+    assert first.returncode == 0, first.stdout[-4000:]
+    assert passed_through(database) == newest_built_at(database)
+    with duckdb.connect(str(database)) as con:  # as if the test had passed with other SQL
+        con.execute("update dbt_state.passed_tests set definition = 'other SQL' where test_id like ?",
+                    [f"test.%.{TEST}.%"])
+    changed = build(database, tmp_path / "target")
+    assert changed.returncode == 0, changed.stdout[-4000:]
+    assert passed_through(database) is None
+    compiled = next((tmp_path / "target" / "run").rglob(f"{TEST}.sql")).read_text()
+    assert "dbt_state.passed_tests" in compiled
+    again = build(database, tmp_path / "target")  # every row read, and passed: recorded again
+    assert again.returncode == 0, again.stdout[-4000:]
+    assert passed_through(database) == newest_built_at(database)
+
+
+def test_a_build_that_reads_no_rows_records_no_pass(refreshed_demo, tmp_path):
+    """`dbt build --empty` reads every ref as no rows, so its tests pass whatever the rows hold."""
+    _, built, _ = refreshed_demo
+    database = tmp_path / built.name
+    shutil.copy(built, database)
+    with duckdb.connect(str(database)) as con:
+        con.execute("update dbt_state.passed_tests set passed_through = timestamp '2000-01-01' "
+                    "where test_id like ?", [f"test.%.{TEST}.%"])
+    empty = build(database, tmp_path / "target", "--empty")
+    assert empty.returncode == 0, empty.stdout[-4000:]
+    assert passed_through(database) == datetime(2000, 1, 1)
+

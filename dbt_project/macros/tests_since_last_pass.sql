@@ -10,8 +10,13 @@
     says so with meta reads: all_rows.
 
     The record is dbt_state.passed_tests: per test and model, the newest built_at of the model's rows when
-    the test last passed. The on-run-start hook creates it; the on-run-end hook writes it from the
-    invocation's results. -#}
+    the test last passed, and a hash of the test's compiled SQL. The on-run-start hook creates it; the
+    on-run-end hook writes it from the invocation's results. A test's unique_id survives a change of what
+    it checks (its where config, a var in its arguments, the generic test's body), so a pass is recorded
+    only by a test whose SQL is the one that passed before (or that had no record, so read every row);
+    otherwise its record is dropped and its next run reads every row. A pass is not recorded from a
+    `--empty` build (every ref reads no rows) or from a test whose failures are counted against a
+    threshold (warn_if, error_if, fail_calc other than dbt's defaults: some failing rows still pass). -#}
 
 {% macro passed_tests_table() -%}
     dbt_state.passed_tests
@@ -29,6 +34,7 @@
         {%- do run_query('create schema if not exists dbt_state') -%}
         {%- do run_query('create table if not exists ' ~ passed_tests_table()
                          ~ ' (test_id varchar, model_id varchar, passed_through timestamp, passed_at timestamp)') -%}
+        {%- do run_query('alter table ' ~ passed_tests_table() ~ ' add column if not exists definition varchar') -%}
     {%- endif -%}
 {%- endmacro %}
 
@@ -50,26 +56,44 @@
         '-infinity'::timestamp)
 {%- endmacro %}
 
+{#- True when a passing result of this test means no row it read failed: dbt's default count of failures,
+    failing on any. -#}
+{% macro passes_mean_no_failures(test) -%}
+    {%- set config = test.config -%}
+    {{ return(config.get('fail_calc', 'count(*)') == 'count(*)' and config.get('warn_if', '!= 0') == '!= 0'
+              and config.get('error_if', '!= 0') == '!= 0') }}
+{%- endmacro %}
+
 {#- on-run-end: for every test that passed, the newest built_at of each such model it reads (the rows it
     has now passed on). A test that failed, warned, erred or was skipped changes nothing. -#}
 {% macro record_passed_tests() -%}
-    {%- if runs_tests() -%}
+    {%- if runs_tests() and not flags.EMPTY -%}
         {%- set models = models_tested_since_last_pass() -%}
         {%- set passes = [] -%}
-        {%- for result in results if result.node.resource_type == 'test' and result.status == 'pass' -%}
+        {%- for result in results if result.node.resource_type == 'test' and result.status == 'pass'
+                                      and passes_mean_no_failures(result.node) -%}
             {%- for parent in result.node.depends_on.nodes if parent in models -%}
                 {%- do passes.append("select '" ~ result.node.unique_id ~ "' as test_id, '" ~ parent
                                      ~ "' as model_id, (select max(built_at) from " ~ models[parent]
-                                     ~ ") as passed_through") -%}
+                                     ~ ") as passed_through, '" ~ local_md5(result.node.compiled_code or '')
+                                     ~ "' as definition") -%}
             {%- endfor -%}
         {%- endfor -%}
         {%- if passes -%}
+            {%- set table = passed_tests_table() -%}
             {%- do run_query('create or replace temp table _passed_tests as ' ~ passes | join(' union all ')) -%}
-            {%- do run_query('delete from ' ~ passed_tests_table() ~ ' where (test_id, model_id) in '
+            {#- kept: the passes of a test with no record yet, or whose record is of the same SQL -#}
+            {%- do run_query('create or replace temp table _kept_passes as select passed.* from _passed_tests as passed '
+                             ~ 'where passed.passed_through is not null and not exists (select 1 from ' ~ table
+                             ~ ' as recorded where recorded.test_id = passed.test_id and recorded.model_id = '
+                             ~ 'passed.model_id and recorded.definition is distinct from passed.definition)') -%}
+            {%- do run_query('delete from ' ~ table ~ ' where (test_id, model_id) in '
                              ~ '(select (test_id, model_id) from _passed_tests)') -%}
-            {%- do run_query('insert into ' ~ passed_tests_table() ~ ' select test_id, model_id, passed_through, '
-                             ~ build_timestamp() ~ ' from _passed_tests where passed_through is not null') -%}
+            {%- do run_query('insert into ' ~ table ~ ' (test_id, model_id, passed_through, passed_at, definition) '
+                             ~ 'select test_id, model_id, passed_through, ' ~ build_timestamp() ~ ', definition '
+                             ~ 'from _kept_passes') -%}
             {%- do run_query('drop table _passed_tests') -%}
+            {%- do run_query('drop table _kept_passes') -%}
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
