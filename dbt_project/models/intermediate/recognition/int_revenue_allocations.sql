@@ -5,8 +5,8 @@
 -- (ties by order product number), so the allocations sum to the price to the cent.
 -- A free line (price 0) with an SSP gets its share like any other (Certinia's example: 30 over SSPs
 -- 20/10/10 with the third line free -> 15/7.50/7.50). An order with a negative price (a downsell credit)
--- or an SSP that is not positive is not reallocated: each line keeps its own price, and fct_data_issues
--- says so.
+-- or an SSP that is not positive (or missing) is not reallocated: each line keeps its own price, and
+-- fct_data_issues says so.
 
 with order_items as (
 
@@ -78,7 +78,9 @@ order_totals as (
     select
         order_id,
         sum(line_amount) as transaction_price,
-        bool_and(line_ssp > 0 and line_amount >= 0) as can_allocate,
+        -- a missing SSP (a quantity or price missing) counts as not positive: left to bool_and, a null is
+        -- skipped, and the order would be allocated with that line's share null
+        bool_and(coalesce(line_ssp > 0, false) and line_amount >= 0) as can_allocate,
         sum(cast(line_ssp * 100000000 as hugeint)) as total_ssp_units
 
     from priced
