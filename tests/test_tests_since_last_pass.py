@@ -62,13 +62,19 @@ def failed(completed: subprocess.CompletedProcess) -> bool:
     return completed.returncode != 0 and f"FAIL 1 {TEST}" in completed.stdout
 
 
-def test_a_failing_test_fails_on_every_build_until_its_rows_are_fixed(refreshed_demo, tmp_path):
+def built_and_passed(refreshed_demo, tmp_path: Path) -> Path:
+    """A copy of the demo warehouse, built, with the test passed on every row it has."""
     _, built, _ = refreshed_demo
     database = tmp_path / built.name
     shutil.copy(built, database)
     first = build(database, tmp_path / "target")
     assert first.returncode == 0, first.stdout[-4000:]
     assert passed_through(database) == newest_built_at(database)
+    return database
+
+
+def test_a_failing_test_fails_on_every_build_until_its_rows_are_fixed(refreshed_demo, tmp_path):
+    database = built_and_passed(refreshed_demo, tmp_path)
 
     # A build after that pass wrote one bad row (a period without its revenue).
     recorded = passed_through(database)
@@ -112,12 +118,7 @@ def test_a_test_whose_sql_changed_reads_every_row_again(refreshed_demo, tmp_path
     """A test keeps its unique_id when what it checks changes (its where config, a var in its arguments,
     the generic test's body): a pass of the new SQL over the old scope records nothing, and drops the old
     record, so the next run reads every row."""
-    _, built, _ = refreshed_demo
-    database = tmp_path / built.name
-    shutil.copy(built, database)
-    first = build(database, tmp_path / "target")
-    assert first.returncode == 0, first.stdout[-4000:]
-    assert passed_through(database) == newest_built_at(database)
+    database = built_and_passed(refreshed_demo, tmp_path)
     with duckdb.connect(str(database)) as con:  # as if the test had passed with other SQL
         con.execute("update dbt_state.passed_tests set definition = 'other SQL' where test_id like ?",
                     [f"test.%.{TEST}.%"])
