@@ -32,9 +32,8 @@
 {% macro create_passed_tests_table() -%}
     {%- if runs_tests() -%}
         {%- do run_query('create schema if not exists dbt_state') -%}
-        {%- do run_query('create table if not exists ' ~ passed_tests_table()
-                         ~ ' (test_id varchar, model_id varchar, passed_through timestamp, passed_at timestamp)') -%}
-        {%- do run_query('alter table ' ~ passed_tests_table() ~ ' add column if not exists definition varchar') -%}
+        {%- do run_query('create table if not exists ' ~ passed_tests_table() ~ ' (test_id varchar, model_id varchar, '
+                         ~ 'passed_through timestamp, passed_at timestamp, definition varchar)') -%}
     {%- endif -%}
 {%- endmacro %}
 
@@ -70,18 +69,23 @@
     {%- if runs_tests() and not flags.EMPTY -%}
         {%- set models = models_tested_since_last_pass() -%}
         {%- set passes = [] -%}
+        {%- set newest = {} -%}
         {%- for result in results if result.node.resource_type == 'test' and result.status == 'pass'
                                       and passes_mean_no_failures(result.node) -%}
             {%- for parent in result.node.depends_on.nodes if parent in models -%}
                 {%- do passes.append("select '" ~ result.node.unique_id ~ "' as test_id, '" ~ parent
-                                     ~ "' as model_id, (select max(built_at) from " ~ models[parent]
-                                     ~ ") as passed_through, '" ~ local_md5(result.node.compiled_code or '')
+                                     ~ "' as model_id, '" ~ local_md5(result.node.compiled_code or '')
                                      ~ "' as definition") -%}
+                {#- each model's newest row, read once however many of its tests passed -#}
+                {%- do newest.update({parent: "select '" ~ parent ~ "' as model_id, max(built_at) as passed_through "
+                                              ~ "from " ~ models[parent]}) -%}
             {%- endfor -%}
         {%- endfor -%}
         {%- if passes -%}
             {%- set table = passed_tests_table() -%}
-            {%- do run_query('create or replace temp table _passed_tests as ' ~ passes | join(' union all ')) -%}
+            {%- do run_query('create or replace temp table _passed_tests as select passes.*, newest.passed_through '
+                             ~ 'from (' ~ passes | join(' union all ') ~ ') as passes inner join ('
+                             ~ newest.values() | join(' union all ') ~ ') as newest using (model_id)') -%}
             {#- kept: the passes of a test with no record yet, or whose record is of the same SQL -#}
             {%- do run_query('create or replace temp table _kept_passes as select passed.* from _passed_tests as passed '
                              ~ 'where passed.passed_through is not null and not exists (select 1 from ' ~ table
