@@ -10,7 +10,9 @@ it; both figures are kept.
 On its own it runs three times and the median counts: on this shared machine one run varies by a quarter.
 After the full run, 1% of the records of every object are touched in the org (the lines revenue is
 recognised from also get a new total cost) and the incremental path (incremental extraction, models, gate,
-dry-run push) is measured again against the full run.
+dry-run push) is measured again against the full run. Then another 1% is touched and the same incremental
+path runs as one Dagster run (the ``pipeline`` stage, as ``revenue_pipeline`` runs it): one process to start
+instead of four, which is what an incremental run costs a deployment.
 """
 
 from __future__ import annotations
@@ -153,6 +155,7 @@ def summarise(scale: int, generate_seconds: float, stages: list[StageResult], ba
     full = [by_name[n] for n in ("extract", "models", "gate", "push") if n in by_name]
     incremental = [by_name[n] for n in ("incremental_extract", "incremental_models", "incremental_gate",
                                         "incremental_push") if n in by_name]
+    one_run = by_name.get("incremental_pipeline")
     models = by_name.get("models")
     schedule_rows = models.detail.get("schedule_rows", 0) if models else 0
     schedule_time = schedule_seconds(models.detail.get("dbt", {})) if models else 0.0
@@ -184,10 +187,14 @@ def summarise(scale: int, generate_seconds: float, stages: list[StageResult], ba
         if full_seconds and incremental else None,
         "schedule_rows_per_second": round(generated_rows / generation_time) if generation_time else None,
         "gate_seconds": by_name["gate"].seconds if "gate" in by_name else None,
+        # Not a target of its own: the incremental path as one run, against the full run's four stages.
+        "incremental_one_run_seconds": one_run.seconds if one_run else None,
+        "incremental_one_run_share_of_full": round(one_run.seconds / full_seconds, 3)
+        if one_run and full_seconds else None,
     }
     met = {}
     for key, target in TARGETS.items():
-        value = figures[key]
+        value = figures[key]  # figures beyond TARGETS are reported, not judged
         if value is None:
             met[key] = None
         elif key in ("bulk_rows_per_api_call", "schedule_rows_per_second"):
@@ -232,7 +239,7 @@ def table(summary: dict) -> str:
                  f"{summary['schedule_rows_per_second_to_mart']:,} rows/s)")
     lines.append(f"API calls over all objects: {summary['bulk_rows_per_api_call_all_objects']:,} rows per call")
     for key, value in summary["figures"].items():
-        met = summary["targets_met_at_this_scale"][key]
+        met = summary["targets_met_at_this_scale"].get(key)
         verdict = "" if met is None else ("  (target met)" if met else f"  (target {TARGETS[key]:,} missed)")
         lines.append(f"{key:<28} {value}{verdict}")
     baseline = summary.get("pandas_baseline")
@@ -288,6 +295,10 @@ def main(argv: list[str] | None = None) -> int:
             stages.append(run_stage("incremental_extract", "extract", database, server.url, "--mode", "incremental"))
             for name in ("models", "gate", "push"):
                 stages.append(run_stage(f"incremental_{name}", name, database, server.url))
+            touched = touch_share(org, CHANGED_SHARE, args.seed + 1)
+            print(f"  touched {sum(touched.values()):,} other records for the run as one", flush=True)
+            stages.append(run_stage("incremental_pipeline", "pipeline", database, server.url,
+                                    "--mode", "incremental"))
     finally:
         server.stop()
     baseline = None if args.no_baseline else pandas_baseline(database)

@@ -3,21 +3,30 @@
     python -m orchestration.benchmark.stages extract --database D --server-url URL [--mode full|auto]
     python -m orchestration.benchmark.stages models|gate|push --database D --server-url URL
     python -m orchestration.benchmark.stages schedule --database D --server-url URL [--repeats 3]
+    python -m orchestration.benchmark.stages pipeline --database D --server-url URL [--mode incremental]
 
 Each stage is a real Dagster run of the project's own assets (the same definitions the UI loads), on an
 ephemeral instance, against the demo org served over loopback HTTP by the harness. The last line on stdout
 is a JSON object of what the run reported: rows, API calls, the dbt timings.
+
+``pipeline`` is the four pipeline stages (extract, models, gate, push) in one Dagster run, as a
+``revenue_pipeline`` run makes them: one process, one start of Dagster and of Great Expectations. It reports
+each part's share of the run from the steps' own durations.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import operator
 import sys
 import time
 from pathlib import Path
 
-STAGES = ("extract", "models", "schedule", "gate", "push")
+STAGES = ("extract", "models", "schedule", "gate", "push", "pipeline")
+# The stages a pipeline run is made of, in order; the pipeline stage runs them as one.
+PIPELINE_PARTS = ("extract", "models", "gate", "push")
 # The two models that generate the recognition schedule: lines expanded into weighed periods, then amounts.
 SCHEDULE_MODELS = ("int_recognition__range_periods", "int_recognition__schedule")
 
@@ -38,6 +47,8 @@ def _selection(stage: str):
 
     gx = dg.AssetSelection.checks(*gx_checks)
     write_back = dg.AssetSelection.assets(PLAN_KEY, PUSH_KEY)
+    if stage == "pipeline":
+        return functools.reduce(operator.or_, (_selection(part) for part in PIPELINE_PARTS))
     if stage == "extract":
         return dg.AssetSelection.groups("salesforce_raw").without_checks()
     if stage == "models":
@@ -57,12 +68,15 @@ def _run_config(stage: str, args: argparse.Namespace) -> dict:
         "salesforce": {"config": {"connection": "demo", "demo_server_url": args.server_url}},
         "warehouse": {"config": {"database": args.database}},
     }}
-    if stage == "extract":
-        config.update(raw_op_config(args.mode))
-    if stage == "push":
-        config["ops"] = {"reverse_etl__salesforce_push": {"config": {"dry_run": True}}}
+    ops: dict = {}
+    if stage in ("extract", "pipeline"):
+        ops.update(raw_op_config(args.mode)["ops"])
+    if stage in ("push", "pipeline"):
+        ops["reverse_etl__salesforce_push"] = {"config": {"dry_run": True}}
     if stage == "schedule":  # every line generated again, not only the changed ones
-        config["ops"] = {"revenue_models": {"config": {"full_refresh": True}}}
+        ops["revenue_models"] = {"config": {"full_refresh": True}}
+    if ops:
+        config["ops"] = ops
     return config
 
 
@@ -78,14 +92,15 @@ def _report(stage: str, result) -> dict:
     for event in result.get_asset_materialization_events():
         metadata = event.materialization.metadata
         report["api_calls"] += _number(metadata.get("api_calls_used"))
-        if stage == "extract":
+        if stage in ("extract", "pipeline") and "rows_read" in metadata:
             rows = _number(metadata.get("rows_read"))
             report["rows"] += rows
             by_object[event.asset_key.path[-1]] = {
                 "rows_read": rows, "api_calls": _number(metadata.get("api_calls_used")),
                 "method": str(getattr(metadata.get("method"), "value", "")),
                 "seconds": _number(metadata.get("seconds"))}
-        elif stage == "push":
+        elif stage in ("push", "pipeline") and event.asset_key.path[0] == "reverse_etl" \
+                and event.asset_key.path[-1].startswith("salesforce_push"):
             report["records_planned"] = _number(metadata.get("records_planned")) or report.get("records_planned", 0)
             report["rows"] += _number(metadata.get("dagster/row_count"))
     if by_object:
@@ -93,7 +108,30 @@ def _report(stage: str, result) -> dict:
     checks = result.get_asset_check_evaluations()
     report["checks"] = len(checks)
     report["checks_failed"] = sorted(e.check_name for e in checks if not e.passed)
+    if stage == "pipeline":
+        report["parts_seconds"] = part_seconds(result)
     return report
+
+
+def part_of_step(step_key: str) -> str:
+    """Which of the pipeline's parts a step of a pipeline run belongs to."""
+    if step_key.startswith("raw__"):
+        return "extract"
+    if step_key.startswith("reverse_etl__"):
+        return "push"  # the plan, its own suite and the push, as the push stage runs them
+    if "_gx_" in step_key:
+        return "gate"
+    return "models"
+
+
+def part_seconds(result) -> dict[str, float]:
+    """Seconds per part of a pipeline run, from its steps' durations (the rest is Dagster's start and finish)."""
+    seconds = dict.fromkeys(PIPELINE_PARTS, 0.0)
+    for event in result.all_events:
+        if event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key:
+            duration = getattr(event.event_specific_data, "duration_ms", None) or 0
+            seconds[part_of_step(event.step_key)] += duration / 1000
+    return {part: round(value, 1) for part, value in seconds.items()}
 
 
 def _dbt_timings(since: float) -> dict:
@@ -131,11 +169,11 @@ def main(argv: list[str] | None = None) -> int:
         with dg.DagsterInstance.ephemeral() as instance:
             result = bench_defs.resolve_job_def(job.name).execute_in_process(
                 run_config=_run_config(args.stage, args), instance=instance, raise_on_error=False)
-        timings.append(_dbt_timings(started) if args.stage in ("models", "schedule") else {})
+        timings.append(_dbt_timings(started) if args.stage in ("models", "schedule", "pipeline") else {})
         if not result.success:
             break
     report = _report(args.stage, result)
-    if args.stage == "models":
+    if args.stage in ("models", "pipeline"):
         report["dbt"] = timings[0]
         with connection(Path(args.database), read_only=True) as con:
             report["schedule_rows"] = con.execute("SELECT count(*) FROM marts.fct_revenue_schedule").fetchall()[0][0]
