@@ -22,11 +22,13 @@ pytestmark = pytest.mark.slow
 TEST = "int_recognition__schedule_rows_are_complete"
 
 
-def build(database: Path, target: Path, *extra: str) -> subprocess.CompletedProcess:
-    """The schedule and everything it is built from, with the tests whose every parent is among them."""
+def build(database: Path, target: Path, *extra: str, select: str = "+int_recognition__schedule"
+          ) -> subprocess.CompletedProcess:
+    """The schedule and everything it is built from (or `select`), with the tests whose every parent is
+    among them."""
     dbt = str(Path(sys.executable).parent / "dbt")
     return subprocess.run(
-        [dbt, "build", "--select", "+int_recognition__schedule", "--indirect-selection", "cautious",
+        [dbt, "build", "--select", select, "--indirect-selection", "cautious",
          "--exclude-resource-type", "unit_test", "--profiles-dir", str(DBT_PROJECT_DIR),
          "--target-path", str(target), "--vars", '{as_of_date: "2026-10-31"}', *extra],
         cwd=DBT_PROJECT_DIR, env={**os.environ, DATABASE_ENV: str(database)},
@@ -144,3 +146,30 @@ def test_a_build_that_reads_no_rows_records_no_pass(refreshed_demo, tmp_path):
     assert empty.returncode == 0, empty.stdout[-4000:]
     assert passed_through(database) == datetime(2000, 1, 1)
 
+
+
+def test_a_parent_row_gone_fails_the_relationships_test_though_no_child_row_was_rebuilt(refreshed_demo, tmp_path):
+    """The parent model can lose a row while every child row stays as it was passed on: an account deleted
+    in the org leaves dim_accounts, and its lines' schedule rows, whose content has not changed, are not
+    built again. A relationships test therefore reads every child row, not the rows since it last passed."""
+    _, built, _ = refreshed_demo
+    database = tmp_path / built.name
+    shutil.copy(built, database)
+    relationships = "relationships_fct_revenue_schedule_account_id__account_id__ref_dim_accounts_"
+    with duckdb.connect(str(database)) as con:
+        assert con.execute("select count(*) from dbt_state.passed_tests where test_id like ?",
+                           [f"test.%.{relationships}.%"]).fetchall() == [(1,)]  # passed on every row
+        account, newest = con.execute("select account_id, max(built_at) over () from marts.fct_revenue_schedule "
+                                      "where account_id is not null order by account_id limit 1").fetchall()[0]
+        con.execute('update raw.account set _hard_deleted = true, _hard_deleted_at = ? where "Id" = ?',
+                    [datetime.now(UTC).replace(tzinfo=None), account])
+
+    gone = build(database, tmp_path / "target", select="stg_salesforce__accounts dim_accounts fct_revenue_schedule")
+    with duckdb.connect(str(database), read_only=True) as con:
+        assert con.execute("select count(*) from marts.dim_accounts where account_id = ?",
+                           [account]).fetchall() == [(0,)]
+        # no schedule row of the account was built again: it is the rows passed on before that fail
+        assert con.execute("select count(*), max(built_at) <= ? from marts.fct_revenue_schedule "
+                           "where account_id = ?", [newest, account]).fetchall()[0][1]
+    assert gone.returncode != 0
+    assert any("FAIL" in line and relationships in line for line in gone.stdout.splitlines()), gone.stdout[-4000:]

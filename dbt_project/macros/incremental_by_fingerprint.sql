@@ -20,7 +20,8 @@
 
     Every row also records when it was built (built_at), and each test of these models reads the rows
     built since it last passed on the model (macros/tests_since_last_pass.sql): the rows of unchanged lines
-    were tested when they were written, and rows a test failed on stay in its scope until it passes. -#}
+    were tested when they were written, and rows a test failed on stay in its scope until it passes. The
+    relationships tests read every row (macros/get_where_subquery.sql). -#}
 
 {#- True when the model's table exists and was built by fingerprint: it has the `built_column` (a table
     from before has none: all of it is rebuilt, and on_schema_change adds the new columns). -#}

@@ -17,9 +17,10 @@
 
     Each row records the build that staged it (built_at), and each of the models' tests reads the rows
     staged since it last passed on the model (macros/tests_since_last_pass.sql). That holds for unique keys
-    too, since a restaged record replaces its old row, and for relationships, since no staged row is ever
-    removed but by a change of version, which restages every record. After a full extract (the nightly
-    reconciliation) raw stamps every record, so the next build restages every record once. -#}
+    too, since a restaged record replaces its old row. Relationships tests read every row: a parent can lose
+    a row while its children stay as they were passed on (macros/get_where_subquery.sql). After a full
+    extract (the nightly reconciliation) raw stamps every record, so the next build restages every record
+    once. -#}
 
 {#- When raw last wrote the record: extracted, or marked as gone from the org. -#}
 {% macro raw_written_at() -%}

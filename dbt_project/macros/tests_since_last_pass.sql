@@ -7,7 +7,8 @@
     or is not run, records nothing, so the rows it has not passed on stay in its scope: a test failing on
     rows that the next build leaves alone fails again on the next run, and on every run until the rows are
     fixed. A full build rewrites every row, so its tests read every row. A test that must read every row
-    says so with meta reads: all_rows.
+    says so with meta reads: all_rows; every relationships test does, since a parent can lose a row while
+    no child row is built again.
 
     The record is dbt_state.passed_tests: per test and model, the newest built_at of the model's rows when
     the test last passed, and a hash of the test's compiled SQL. The on-run-start hook creates it; the
