@@ -46,6 +46,19 @@ def test_the_refresh_builds_everything_but_sends_nothing(refreshed):
 
 
 @pytest.mark.slow
+def test_dbt_source_tests_are_checks_of_the_raw_tables_they_test(refreshed):
+    """dbt's tests of the Salesforce sources (unique, not-null Ids) show as checks on the raw tables, not as
+    observations with a warning in every refresh's log."""
+    instance, _, result = refreshed
+    on_raw = {(e.asset_key.to_user_string(), e.check_name, e.passed) for e in result.get_asset_check_evaluations()
+              if e.asset_key.path[0] == "raw"}
+    assert ("raw/opportunity", "source_unique_salesforce_opportunity_Id", True) in on_raw
+    assert len(on_raw) == 28  # unique and not null, on each of the 14 objects
+    messages = [entry.user_message or "" for entry in instance.all_logs(result.run_id)]
+    assert not [m for m in messages if "AssetObservation" in m]
+
+
+@pytest.mark.slow
 def test_scale_from_run_config_reaches_the_demo_org(refreshed):
     _, database, _ = refreshed
     with duckdb.connect(str(database), read_only=True) as con:

@@ -16,7 +16,8 @@ from orchestration.defs.transform.project import dbt_project
 from orchestration.defs.transform.target_retention import prune_run_folders
 from orchestration.paths import DATABASE_ENV
 
-translator = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+translator = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True,
+                                                                  enable_source_tests_as_checks=True))
 
 
 class DbtBuildConfig(dg.Config):
