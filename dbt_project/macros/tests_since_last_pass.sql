@@ -7,8 +7,11 @@
     or is not run, records nothing, so the rows it has not passed on stay in its scope: a test failing on
     rows that the next build leaves alone fails again on the next run, and on every run until the rows are
     fixed. A full build rewrites every row, so its tests read every row. A test that must read every row
-    says so with meta reads: all_rows; every relationships test does, since a parent can lose a row while
-    no child row is built again.
+    says so with meta reads: all_rows. Every relationships test reads every row too (get_where_subquery
+    tells them by name), since a parent can lose a row while no child row is built again. The tests that
+    compare a line's status with its schedule rows (equals_sum_over_keys, schedule_holds_progress_earned)
+    stay scoped: a line whose schedule rows change gets a new adjusted fingerprint, which its status
+    fingerprint covers, so its status row is built again and read.
 
     The record is dbt_state.passed_tests: per test and model, the newest built_at of the model's rows when
     the test last passed, and a hash of the test's compiled SQL. The on-run-start hook creates it; the
